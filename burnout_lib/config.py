@@ -1,0 +1,125 @@
+"""Settings from the environment (and a `.env` file), with the product's privacy defaults.
+
+Every `burnout` command and notebook reads its settings here, so two deployments
+(two databases, two data directories) can live side by side by changing only `BURNOUT_DB_URL`
+and `BURNOUT_DATA_DIR`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import find_dotenv, load_dotenv
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from burnout_lib.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path("data")
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "cockroachdb")
+PRIVACY_FLOOR_MINIMUM = 3
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a yes/no value (use on/off, true/false or 1/0)")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+
+
+def parse_db_url(url: str) -> URL:
+    """Parse and check a database URL; only SQLite, PostgreSQL and CockroachDB are supported."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"database URL {url!r} is not a valid URL "
+            "(expected sqlite:///path.db, postgresql://user@host/db or cockroachdb://user@host/db)"
+        ) from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ConfigError(
+            f"database URL scheme {parsed.drivername!r} is not supported "
+            f"(use one of: {', '.join(SUPPORTED_BACKENDS)})"
+        )
+    return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """The URL as it may appear in messages and logs: the password masked."""
+    parsed = url if isinstance(url, URL) else make_url(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings for one run. Build with `load_settings`."""
+
+    db_url: str
+    data_dir: Path
+    hume_api_key: str | None = field(default=None, repr=False)
+    hume_base_url: str | None = None
+    facial_channel_enabled: bool = True
+    min_group_size: int = 5
+    moderate_cutoff: float = 0.3
+    high_cutoff: float = 0.6
+
+    @property
+    def frames_dir(self) -> Path:
+        """Frame-level expression tables (Parquet), one folder per person."""
+        return self.data_dir / "people"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def mock_truth_path(self) -> Path:
+        """The mock generator's latent truth, kept apart from what models train on."""
+        return self.data_dir / "mock_truth.parquet"
+
+    def person_dir(self, pseudonym: str) -> Path:
+        """Every file that belongs to one person lives under this folder (erasure removes it)."""
+        return self.frames_dir / pseudonym
+
+
+def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> Settings:
+    """Resolve settings: explicit arguments first, then environment, then `.env`, then defaults."""
+    load_dotenv(find_dotenv(usecwd=True), override=False)
+    resolved_dir = Path(data_dir or os.environ.get("BURNOUT_DATA_DIR") or DEFAULT_DATA_DIR)
+    url = db or os.environ.get("BURNOUT_DB_URL") or f"sqlite:///{resolved_dir / 'burnout.db'}"
+    parse_db_url(url)
+    min_group = _env_int("BURNOUT_MIN_GROUP_SIZE", 5)
+    if min_group < PRIVACY_FLOOR_MINIMUM:
+        raise ConfigError(
+            f"BURNOUT_MIN_GROUP_SIZE={min_group} is below the privacy floor of "
+            f"{PRIVACY_FLOOR_MINIMUM} people"
+        )
+    return Settings(
+        db_url=url,
+        data_dir=resolved_dir,
+        hume_api_key=os.environ.get("HUME_API_KEY") or None,
+        hume_base_url=os.environ.get("HUME_BASE_URL") or None,
+        facial_channel_enabled=_env_flag("BURNOUT_FACIAL_CHANNEL", True),
+        min_group_size=min_group,
+    )

@@ -1,0 +1,395 @@
+"""The database: table definitions (the product's contract), engines, migrations and bulk upserts.
+
+Tables are SQLAlchemy Core tables: most writes are bulk upserts on natural keys, and most reads are
+aggregates, both of which Core expresses directly. The schema is created and changed only by the
+Alembic migrations in `burnout_lib/migrations`; `init_db` upgrades a database to the newest one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from burnout_lib.config import display_url, parse_db_url
+from burnout_lib.emotions import EXPRESSION_SLUGS, SUMMARY_STATS
+from burnout_lib.errors import DatabaseUnavailable
+
+CHANNELS = ("recording", "checkin")
+RISK_LEVELS = ("low", "moderate", "high")
+PERSONAL_ITEMS = tuple(f"personal_{i}" for i in range(1, 7))
+WORK_ITEMS = tuple(f"work_{i}" for i in range(1, 8))
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _staff_fk() -> Column:
+    return Column(
+        "staff_id", Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pseudonym", String(64), nullable=False, unique=True),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("role", String(64), nullable=False),
+    Column("shift_pattern", String(32)),
+    Column("start_date", Date),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+consent = Table(
+    "consent",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _staff_fk(),
+    Column("channel", String(16), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("staff_id", "channel"),
+)
+
+recording = Table(
+    "recording",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _staff_fk(),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("source", String(16), nullable=False),
+    Column("state", String(16), nullable=False, server_default="done"),
+    Column("hume_request_ids", JSON),
+    Column("hume_run_ids", JSON),
+    Column("frames", Integer, nullable=False, server_default="0"),
+    Column("faces", Integer, nullable=False, server_default="0"),
+    Column("face_choice", String(128)),
+    Column("frames_path", String(512)),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+expression_summary = Table(
+    "expression_summary",
+    metadata,
+    Column(
+        "recording_id",
+        Integer,
+        ForeignKey("recording.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("frames_used", Integer, nullable=False),
+    *[Column(f"{name}_{stat}", Float) for name in EXPRESSION_SLUGS for stat in SUMMARY_STATS],
+    Column("extra", JSON),
+)
+
+checkin = Table(
+    "checkin",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _staff_fk(),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("answered_at", DateTime(timezone=True)),
+    *[Column(item, SmallInteger) for item in PERSONAL_ITEMS + WORK_ITEMS],
+    Column("score", Float),
+    Column("work_score", Float),
+    Column("source", String(16), nullable=False, server_default="import"),
+    UniqueConstraint("staff_id", "week_start"),
+)
+
+model_version = Table(
+    "model_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("metrics", JSON, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("feature_set", JSON, nullable=False),
+    Column("data_window", JSON),
+    Column("library_versions", JSON),
+)
+
+weekly_risk = Table(
+    "weekly_risk",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _staff_fk(),
+    Column("week_start", Date, nullable=False, index=True),
+    Column(
+        "model_version_id",
+        Integer,
+        ForeignKey("model_version.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("probability", Float, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("drivers", JSON),
+    Column("scored_at", DateTime(timezone=True), server_default=func.now()),
+    UniqueConstraint("staff_id", "week_start", "model_version_id"),
+)
+
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("staff_id", Integer, ForeignKey("staff.id", ondelete="CASCADE"), index=True),
+    Column("unit", String(64)),
+    Column("subject", String(96), nullable=False),
+    Column("week_start", Date, nullable=False, index=True),
+    Column("rule", String(48), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("suggested_action", Text),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+    Column("acknowledged_at", DateTime(timezone=True)),
+    UniqueConstraint("subject", "week_start", "rule"),
+)
+
+Index("ix_recording_staff_week", recording.c.staff_id, recording.c.week_start)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a checked URL; SQLite gets foreign keys on and its folder created."""
+    parsed = parse_db_url(url)
+    backend = parsed.get_backend_name()
+    connect_args: dict[str, object] = {}
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = 30
+    else:
+        connect_args["connect_timeout"] = 10
+    engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with one clear line when the database cannot be reached."""
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, SQLAlchemyError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise DatabaseUnavailable(
+            f"cannot reach database {display_url(engine.url)}: {reason}"
+        ) from None
+
+
+def _alembic_config(connection: Connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def init_db(engine: Engine) -> str | None:
+    """Create or upgrade the schema to the newest migration; re-running changes nothing.
+
+    Returns the revision the database is at.
+    """
+    from alembic import command
+
+    check_connection(engine)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    return current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_schema(engine: Engine) -> None:
+    """Fail clearly when the database has not been initialised."""
+    check_connection(engine)
+    if not inspect(engine).has_table("staff"):
+        raise DatabaseUnavailable(
+            f"database {display_url(engine.url)} has no Burnout Monitor tables: "
+            "run `burnout init-db` first"
+        )
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One unit of work: committed whole or not at all."""
+    with engine.begin() as connection:
+        yield connection
+
+
+def upsert(
+    connection: Connection,
+    table: Table,
+    rows: pd.DataFrame,
+    keys: Sequence[str],
+    update: bool = True,
+) -> None:
+    """Insert rows, or update those whose natural key exists already, so re-runs never duplicate.
+
+    With `update=False` existing rows are kept as they are. PostgreSQL rows travel by COPY into a
+    temporary table and then one INSERT … ON CONFLICT (bulk speed, upsert semantics); SQLite rows by
+    one prepared statement; CockroachDB by SQLAlchemy's batched inserts.
+    """
+    if rows.empty:
+        return
+    columns = list(rows.columns)
+    changing = [c for c in columns if c not in keys]
+    dialect = connection.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        conflict = ", ".join(f'"{k}"' for k in keys)
+        if update and changing:
+            action = "DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in changing)
+        else:
+            action = "DO NOTHING"
+        values = _column_values(table, rows, dialect)
+        if dialect == "postgresql":
+            _copy_upsert(
+                connection, table.name, quoted, values, f"ON CONFLICT ({conflict}) {action}"
+            )
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            cursor = connection.connection.cursor()
+            try:
+                cursor.executemany(
+                    f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) '
+                    f"ON CONFLICT ({conflict}) {action}",
+                    zip(*values, strict=True),
+                )
+            finally:
+                cursor.close()
+        return
+    insert = postgresql.insert(table)
+    if update and changing:
+        statement = insert.on_conflict_do_update(
+            index_elements=list(keys), set_={c: insert.excluded[c] for c in changing}
+        )
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=list(keys))
+    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    for start in range(0, len(records), 5000):
+        connection.execute(statement, records[start : start + 5000])
+
+
+def _column_values(table: Table, rows: pd.DataFrame, dialect: str) -> list[list]:
+    """Each column as a list of DBAPI-ready values: None for missing, text for dates and JSON.
+
+    Dates and timestamps are written the way SQLAlchemy itself stores them, so reads through
+    SQLAlchemy give back `date` and UTC `datetime` objects on every backend.
+    """
+    out = []
+    for name in rows.columns:
+        series = rows[name]
+        kind = table.c[name].type
+        missing = series.isna().to_numpy()
+        if isinstance(kind, JSON):
+            values = [json.dumps(v) for v in series.tolist()]
+            missing = series.map(lambda v: v is None).to_numpy()
+        elif isinstance(kind, DateTime):
+            stamps = pd.to_datetime(series, utc=True)
+            fmt = "%Y-%m-%d %H:%M:%S.%f" if dialect == "sqlite" else "%Y-%m-%dT%H:%M:%S.%f+00:00"
+            values = stamps.dt.strftime(fmt).tolist()
+        elif isinstance(kind, Date):
+            values = pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
+        elif isinstance(kind, Boolean):
+            values = [bool(v) for v in series.tolist()]
+        else:
+            values = series.tolist()
+        out.append([None if m else v for v, m in zip(values, missing, strict=True)])
+    return out
+
+
+def _copy_upsert(
+    connection: Connection, table: str, quoted: str, values: list[list], conflict: str
+) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(zip(*values, strict=True))
+    buffer.seek(0)
+    temp = f"_load_{table}"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            f'CREATE TEMP TABLE "{temp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP'
+        )
+        cursor.copy_expert(f'COPY "{temp}" ({quoted}) FROM STDIN WITH (FORMAT csv)', buffer)
+        cursor.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{temp}" {conflict}')
+        cursor.execute(f'DROP TABLE "{temp}"')
+    finally:
+        cursor.close()
+
+
+def id_map(connection: Connection, column, key_column, keys: Sequence) -> dict:
+    """Map natural keys to ids (e.g. pseudonym -> staff.id) for the given keys."""
+    result: dict = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        for key, ident in connection.execute(
+            select(key_column, column).where(key_column.in_(chunk))
+        ):
+            result[key] = ident
+    return result
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows per table: a quick look at what a database holds."""
+    with engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in metadata.tables.items()
+        }

@@ -1,0 +1,77 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server is started once per test session on 127.0.0.1 (a free port, a temporary
+folder) and torn down at the end; each test gets a fresh database on it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from burnout_lib.config import Settings, load_settings
+from burnout_lib.db import init_db, make_engine
+from burnout_lib.pgserver import ThrowawayPostgres
+
+ROOT = Path(__file__).resolve().parent.parent
+BURNOUT = Path(sys.executable).with_name("burnout")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    server = ThrowawayPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'burnout.db'}"
+    server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
+    return server.create_database(f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("BURNOUT_DB_URL", db_url)
+    monkeypatch.setenv("BURNOUT_DATA_DIR", str(tmp_path / "data"))
+    return load_settings()
+
+
+@pytest.fixture
+def engine(settings: Settings):
+    engine = make_engine(settings.db_url)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def cli(settings: Settings, tmp_path: Path):
+    """Run the installed `burnout` command as a user would, against this test's database."""
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BURNOUT_")}
+        env.update(BURNOUT_DB_URL=settings.db_url, BURNOUT_DATA_DIR=str(settings.data_dir))
+        result = subprocess.run(
+            [str(BURNOUT), "--quiet", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"burnout {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    return run
