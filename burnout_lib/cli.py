@@ -1,0 +1,198 @@
+"""The `burnout` command: every step of the product from a shell or a scheduler.
+
+Each sub-command is a thin call into the library. User errors (`BurnoutError`) end the command with
+one line on stderr and exit status 1; argument errors with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from burnout_lib.config import Settings, display_url, load_settings
+from burnout_lib.errors import BurnoutError, DatabaseUnavailable, InvalidInput
+
+DEMO_SIZE = {"staff": 200, "weeks": 26, "seed": 42}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not a usage dump
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _engine(settings: Settings):
+    from burnout_lib.db import make_engine
+
+    return make_engine(settings.db_url)
+
+
+def cmd_init_db(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.db import init_db
+
+    revision = init_db(_engine(settings))
+    print(f"database {display_url(settings.db_url)} is at schema revision {revision}")
+
+
+def cmd_mock(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.mock import MockSpec, write_mock
+
+    spec = MockSpec(
+        staff=args.staff,
+        weeks=args.weeks,
+        seed=args.seed,
+        start=args.start,
+        frames_per_recording=args.frames,
+    )
+    result = write_mock(_engine(settings), settings, spec, progress=not args.quiet)
+    print(f"{result.summary()} in {display_url(settings.db_url)}")
+
+
+def cmd_mock_survey(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.mock_survey import write_mock_survey
+
+    if args.rows < 1:
+        raise InvalidInput(f"rows must be at least 1 (got {args.rows})")
+    path = write_mock_survey(args.out, rows=args.rows, seed=args.seed)
+    print(f"wrote {args.rows:,} mock survey rows to {path}")
+
+
+def cmd_consent(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.privacy import set_consent
+
+    granted = args.grant is not None
+    channel = args.grant or args.revoke
+    at = set_consent(_engine(settings), args.pseudonym, channel, granted)
+    verb = "granted" if granted else "revoked"
+    print(f"{args.pseudonym}: {channel} consent {verb} at {at.isoformat(timespec='seconds')}")
+
+
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.privacy import erase_person
+
+    report = erase_person(_engine(settings), settings, args.pseudonym)
+    print(report.summary())
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.db import init_db, row_counts
+    from burnout_lib.mock import MockSpec, write_mock
+
+    engine = _engine(settings)
+    init_db(engine)
+    counts = row_counts(engine)
+    if counts["staff"] == 0:
+        spec = MockSpec(staff=args.staff, weeks=args.weeks, seed=args.seed)
+        print(write_mock(engine, settings, spec, progress=not args.quiet).summary())
+        counts = row_counts(engine)
+    else:
+        print(f"demo database already holds {counts['staff']:,} staff: keeping it")
+    print(
+        f"demo database ready: {display_url(settings.db_url)} "
+        f"({counts['staff']:,} staff, {counts['checkin']:,} check-ins, "
+        f"{counts['recording']:,} recordings)"
+    )
+
+
+def _common_options(in_subcommand: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the sub-command; a sub-command keeps what came before."""
+    unset = argparse.SUPPRESS if in_subcommand else None
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        default=unset,
+        help="database URL (default: $BURNOUT_DB_URL or data/burnout.db)",
+    )
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=unset,
+        help="data folder (default: $BURNOUT_DATA_DIR or data/)",
+    )
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS if in_subcommand else False,
+        help="no progress bars",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(in_subcommand=True)
+    parser = _Parser(
+        prog="burnout",
+        description=__doc__.splitlines()[0],
+        parents=[_common_options(in_subcommand=False)],
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("init-db", cmd_init_db, "create or upgrade the database schema (safe to re-run)")
+
+    mock = add("mock", cmd_mock, "generate a mock hospital into the database")
+    mock.add_argument("--staff", type=int, required=True, help="number of staff")
+    mock.add_argument("--weeks", type=int, required=True, help="number of weeks")
+    mock.add_argument("--seed", type=int, default=0, help="random seed (same seed, same data)")
+    mock.add_argument(
+        "--start", type=_iso_date, default=date(2026, 1, 5), help="first week (YYYY-MM-DD)"
+    )
+    mock.add_argument("--frames", type=int, default=10, help="frames per recording")
+
+    survey = add("mock-survey", cmd_mock_survey, "write the NYC mock survey benchmark dataset")
+    survey.add_argument("--rows", type=int, default=1000)
+    survey.add_argument("--seed", type=int, default=0)
+    survey.add_argument("--out", required=True, metavar="FILE.csv")
+
+    consent = add("consent", cmd_consent, "grant or revoke a person's consent for a channel")
+    consent.add_argument("pseudonym")
+    decision = consent.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--grant", choices=("recording", "checkin"))
+    decision.add_argument("--revoke", choices=("recording", "checkin"))
+
+    erase = add("erase", cmd_erase, "remove every row and file of one person")
+    erase.add_argument("pseudonym")
+
+    demo = add("demo", cmd_demo, "build the demo database if it is absent")
+    for name, value in DEMO_SIZE.items():
+        demo.add_argument(f"--{name}", type=int, default=value)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(db=args.db, data_dir=args.data_dir)
+        args.handler(args, settings)
+    except BurnoutError as error:
+        print(f"burnout: error: {error}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        print(f"burnout: error: {DatabaseUnavailable(reason)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("burnout: interrupted; nothing was half-written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

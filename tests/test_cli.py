@@ -1,0 +1,84 @@
+"""The `burnout` command as a user runs it: exit codes, one-line errors, idempotent re-runs."""
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from burnout_lib import db
+
+
+def test_init_db_twice(cli, settings) -> None:
+    first = cli("init-db")
+    second = cli("init-db")
+    assert "revision 0001" in first.stdout and second.stdout == first.stdout
+
+
+def test_mock_twice_gives_the_same_database(cli, engine) -> None:
+    cli("mock", "--staff", "50", "--weeks", "12", "--seed", "7")
+    counts = db.row_counts(engine)
+    with engine.connect() as connection:
+        checkins = pd.read_sql(select(db.checkin).order_by(db.checkin.c.id), connection)
+    result = cli("mock", "--staff", "50", "--weeks", "12", "--seed", "7")
+    assert "50 staff" in result.stdout
+    assert db.row_counts(engine) == counts
+    with engine.connect() as connection:
+        again = pd.read_sql(select(db.checkin).order_by(db.checkin.c.id), connection)
+    pd.testing.assert_frame_equal(again, checkins)
+
+
+def test_consent_and_erase_commands(cli, engine, settings) -> None:
+    cli("mock", "--staff", "6", "--weeks", "3", "--seed", "1")
+    with engine.connect() as connection:
+        pseudonym = connection.execute(select(db.staff.c.pseudonym).limit(1)).scalar_one()
+    revoked = cli("consent", pseudonym, "--revoke", "recording")
+    assert f"{pseudonym}: recording consent revoked" in revoked.stdout
+    erased = cli("erase", pseudonym)
+    assert erased.stdout.startswith(f"erased {pseudonym}:")
+    assert db.row_counts(engine)["staff"] == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--db", "mysql://u@h/db", "init-db"), "'mysql' is not supported"),
+        (("--db", "postgresql://u:pw@127.0.0.1:1/x", "init-db"), "cannot reach database"),
+        (("mock", "--staff", "-5", "--weeks", "3"), "staff must be at least 1"),
+        (("erase", "nobody-at-all-00"), "no staff member with pseudonym 'nobody-at-all-00'"),
+        (("consent", "nobody-at-all-00", "--grant", "checkin"), "nobody-at-all-00"),
+        (("mock-survey", "--rows", "0", "--out", "x.csv"), "rows must be at least 1"),
+    ],
+)
+def test_user_errors_are_one_line(cli, engine, args, expected) -> None:
+    counts = db.row_counts(engine)
+    result = cli(*args, check=False)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr and "pw@" not in result.stderr
+    assert db.row_counts(engine) == counts
+
+
+def test_argument_errors_are_one_line(cli) -> None:
+    result = cli("mock", "--staff", "many", "--weeks", "3", check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "burnout mock: error: argument --staff: invalid int value: 'many' (see burnout mock --help)"
+    ]
+
+
+def test_two_databases_side_by_side(cli, tmp_path) -> None:
+    other = tmp_path / "site-b"
+    cli("--db", f"sqlite:///{other / 'b.db'}", "--data-dir", str(other), "init-db")
+    cli(
+        "mock", "--staff", "4", "--weeks", "2", "--db", f"sqlite:///{other / 'b.db'}",
+        "--data-dir", str(other),
+    )  # fmt: skip
+    assert (other / "mock_truth.parquet").exists()
+    assert len(list((other / "people").iterdir())) >= 1
+
+
+def test_mock_survey_command(cli, tmp_path) -> None:
+    out = tmp_path / "survey.csv"
+    cli("mock-survey", "--rows", "1000", "--seed", "0", "--out", str(out))
+    frame = pd.read_csv(out)
+    assert frame.shape == (1000, 44)
