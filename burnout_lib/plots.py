@@ -1,0 +1,276 @@
+"""Figures shared by the notebooks, the dashboard and the report.
+
+Every function takes DataFrames and returns a `matplotlib.figure.Figure` built without pyplot, so
+callers decide how to show or save it and nothing is left registered in a global figure manager.
+Colours come from the Okabe–Ito palette, which stays distinguishable with the common forms of
+colour blindness; the same meaning always gets the same colour (check-ins blue, recordings orange,
+latent truth black, fatigue expressions vermillion).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+#: The Okabe–Ito colour-blind-safe palette.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+#: Colours for categories without a fixed meaning (roles, units), in the order they are used.
+CATEGORICAL: tuple[str, ...] = tuple(
+    OKABE_ITO[name]
+    for name in (
+        "blue",
+        "orange",
+        "bluish_green",
+        "reddish_purple",
+        "sky_blue",
+        "vermillion",
+        "yellow",
+        "black",
+    )
+)
+#: Weekly risk levels.
+RISK_COLOURS: dict[str, str] = {
+    "low": OKABE_ITO["bluish_green"],
+    "moderate": OKABE_ITO["orange"],
+    "high": OKABE_ITO["vermillion"],
+}
+#: Consent channels.
+CHANNEL_COLOURS: dict[str, str] = {
+    "checkin": OKABE_ITO["blue"],
+    "recording": OKABE_ITO["orange"],
+}
+CHANNEL_LABELS: dict[str, str] = {"checkin": "weekly check-in", "recording": "facial recording"}
+TRUTH_COLOUR = OKABE_ITO["black"]
+CHECKIN_COLOUR = OKABE_ITO["blue"]
+FATIGUE_COLOUR = OKABE_ITO["vermillion"]
+BELOW_CUTOFF_COLOUR = OKABE_ITO["sky_blue"]
+ABOVE_CUTOFF_COLOUR = OKABE_ITO["vermillion"]
+CUTOFF_COLOUR = OKABE_ITO["black"]
+
+#: CBI scores at or above this indicate burnout (Kristensen et al. 2005).
+CBI_CUTOFF = 50.0
+CBI_LABEL = "CBI personal burnout score (0–100)"
+FATIGUE_LABEL = "fatigue expressions, mean Hume score (0–1)"
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _empty(fig: Figure, title: str, message: str = "no data") -> Figure:
+    ax = fig.subplots()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+def roster_by_unit(staff: pd.DataFrame) -> Figure:
+    """Staff per unit as horizontal bars stacked by role: who works where.
+
+    `staff` needs `unit` and `role` columns. Units are ordered by size, largest at the top.
+    """
+    title = "Staff per unit, by role"
+    counts = pd.crosstab(staff["unit"], staff["role"]) if len(staff) else pd.DataFrame()
+    fig = _figure(10, 0.45 * max(len(counts), 4) + 1.6)
+    if counts.empty:
+        return _empty(fig, title)
+    counts = counts.loc[counts.sum(axis=1).sort_values().index]
+    counts = counts[counts.sum().sort_values(ascending=False).index]
+    ax = fig.subplots()
+    left = np.zeros(len(counts))
+    for k, role in enumerate(counts.columns):
+        values = counts[role].to_numpy()
+        ax.barh(
+            counts.index,
+            values,
+            left=left,
+            color=CATEGORICAL[k % len(CATEGORICAL)],
+            edgecolor="white",
+            linewidth=0.5,
+            label=role,
+        )
+        left += values
+    for y, total in enumerate(left):
+        ax.text(total, y, f" {int(total)}", va="center", fontsize="small")
+    ax.set_xlim(0, left.max() * 1.08)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"{title} ({int(left.sum()):,} staff)")
+    ax.set_xlabel("staff (people)")
+    ax.set_ylabel("unit")
+    fig.legend(title="role", loc="outside right upper", fontsize="small", frameon=False)
+    return fig
+
+
+def consent_rates(staff: pd.DataFrame, consent: pd.DataFrame) -> Figure:
+    """Share of each unit's staff who granted each channel (check-in, facial recording).
+
+    `staff` needs `pseudonym` and `unit`; `consent` needs `pseudonym`, `channel` and `granted`.
+    Staff without a consent decision count as not granted, because nothing may be collected
+    without one.
+    """
+    title = "Consent by unit and channel"
+    fig = _figure(9, 0.5 * max(staff["unit"].nunique() if len(staff) else 0, 4) + 1.6)
+    if staff.empty:
+        return _empty(fig, title)
+    channels = list(CHANNEL_COLOURS)
+    granted = (
+        consent[consent["granted"].astype(bool)]
+        .assign(value=True)
+        .pivot_table(index="pseudonym", columns="channel", values="value", aggfunc="any")
+        .reindex(columns=channels)
+    )
+    per_person = (
+        staff[["pseudonym", "unit"]]
+        .merge(granted, left_on="pseudonym", right_index=True, how="left")
+        .fillna({c: False for c in channels})
+    )
+    per_person[channels] = per_person[channels].astype(bool)
+    shares = per_person.groupby("unit")[channels].mean() * 100
+    overall = per_person[channels].mean() * 100
+    sizes = per_person.groupby("unit").size().sort_values()
+    shares = shares.loc[sizes.index]
+
+    ax = fig.subplots()
+    height = 0.38
+    y = np.arange(len(shares))
+    for k, channel in enumerate(channels):
+        offset = (0.5 - k) * height
+        bars = ax.barh(
+            y + offset,
+            shares[channel],
+            height=height,
+            color=CHANNEL_COLOURS[channel],
+            label=f"{CHANNEL_LABELS[channel]} (all units {overall[channel]:.0f}%)",
+        )
+        ax.bar_label(bars, fmt="%.0f%%", padding=2, fontsize="small")
+    ax.set_yticks(y, [f"{unit} (n={sizes[unit]})" for unit in shares.index])
+    ax.set_xlim(0, 112)
+    ax.xaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_title(title)
+    ax.set_xlabel("staff who granted consent (% of unit)")
+    ax.set_ylabel("unit")
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
+    return fig
+
+
+def checkin_score_distribution(checkins: pd.DataFrame) -> Figure:
+    """Histogram of weekly CBI personal scores, split at the burnout cut-off of 50.
+
+    `checkins` needs a `score` column (0–100; missing scores are left out).
+    """
+    title = "Weekly check-in scores"
+    fig = _figure(8, 4.5)
+    scores = pd.to_numeric(checkins["score"], errors="coerce").dropna() if len(checkins) else []
+    if len(scores) == 0:
+        return _empty(fig, title, "no scored check-ins")
+    above = float((scores >= CBI_CUTOFF).mean())
+    ax = fig.subplots()
+    bins = np.arange(0, 100 + 5, 5)
+    for low, high, colour, label in (
+        (0, CBI_CUTOFF, BELOW_CUTOFF_COLOUR, f"below {CBI_CUTOFF:.0f}"),
+        (CBI_CUTOFF, 101, ABOVE_CUTOFF_COLOUR, f"{CBI_CUTOFF:.0f} or more ({above:.0%})"),
+    ):
+        part = scores[(scores >= low) & (scores < high)]
+        ax.hist(part, bins=bins, color=colour, edgecolor="white", linewidth=0.5, label=label)
+    ax.axvline(
+        CBI_CUTOFF,
+        color=CUTOFF_COLOUR,
+        linestyle="--",
+        linewidth=1.5,
+        label=f"burnout cut-off ({CBI_CUTOFF:.0f})",
+    )
+    ax.set_xlim(0, 100)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"{title}: {above:.0%} of {len(scores):,} at or above the burnout cut-off")
+    ax.set_xlabel(CBI_LABEL)
+    ax.set_ylabel("check-ins (count)")
+    ax.legend(frameon=False)
+    return fig
+
+
+def trajectories(people: pd.DataFrame, columns: int = 2) -> Figure:
+    """One panel per person: latent burnout, check-in scores and fatigue expressions by week.
+
+    `people` has one row per person and week with `pseudonym`, `week`, `true_cbi` (0–100),
+    `score` (check-in, may be missing) and `fatigue_mean` (the week's mean fatigue-expression
+    score, may be missing); an optional `trajectory` column is shown in each panel's title.
+    The left axis is the CBI scale shared by truth and check-ins; the right axis is the
+    expression score, so the eye can judge how closely the face follows the truth.
+    """
+    title = "Latent burnout against check-ins and facial expressions"
+    names = list(dict.fromkeys(people["pseudonym"])) if len(people) else []
+    if not names:
+        return _empty(_figure(8, 4), title)
+    columns = max(1, min(columns, len(names)))
+    rows = math.ceil(len(names) / columns)
+    fig = _figure(6 * columns, 3.4 * rows + 0.8)
+    axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, squeeze=False)).ravel()
+    fatigue = pd.to_numeric(people["fatigue_mean"], errors="coerce")
+    top = fatigue.max()
+    fatigue_limit = (0, max(0.05, float(top) * 1.15)) if pd.notna(top) else (0, 1)
+    for ax, name in zip(axes, names, strict=False):
+        person = people[people["pseudonym"] == name].sort_values("week")
+        ax.axhline(CBI_CUTOFF, color=CUTOFF_COLOUR, linestyle=":", linewidth=1)
+        ax.plot(person["week"], person["true_cbi"], color=TRUTH_COLOUR, linewidth=2)
+        ax.scatter(person["week"], person["score"], color=CHECKIN_COLOUR, s=22, zorder=3)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel(CBI_LABEL, fontsize="small")
+        right = ax.twinx()
+        right.plot(
+            person["week"],
+            pd.to_numeric(person["fatigue_mean"], errors="coerce"),
+            color=FATIGUE_COLOUR,
+            linewidth=1.5,
+            linestyle="--",
+            marker="o",
+            markersize=3,
+        )
+        right.set_ylim(*fatigue_limit)
+        right.set_ylabel(FATIGUE_LABEL, fontsize="small", color=FATIGUE_COLOUR)
+        right.tick_params(axis="y", colors=FATIGUE_COLOUR)
+        label = name
+        if "trajectory" in person and person["trajectory"].notna().any():
+            label += f" ({person['trajectory'].dropna().iloc[0]})"
+        ax.set_title(label, fontsize="medium")
+        ax.set_xlabel("week of the period (1 = first)")
+        ax.tick_params(axis="x", labelbottom=True)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    fig.suptitle(title)
+    fig.legend(
+        handles=[
+            Line2D([], [], color=TRUTH_COLOUR, linewidth=2, label="latent burnout (CBI scale)"),
+            Line2D([], [], color=CHECKIN_COLOUR, marker="o", linestyle="", label="check-in score"),
+            Line2D(
+                [],
+                [],
+                color=FATIGUE_COLOUR,
+                linestyle="--",
+                marker="o",
+                markersize=3,
+                label="fatigue expressions (right axis)",
+            ),
+            Line2D([], [], color=CUTOFF_COLOUR, linestyle=":", label="burnout cut-off (50)"),
+        ],
+        loc="outside lower center",
+        ncols=4,
+        frameon=False,
+        fontsize="small",
+    )
+    return fig
