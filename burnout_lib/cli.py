@@ -102,6 +102,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         f"({counts['staff']:,} staff, {counts['checkin']:,} check-ins, "
         f"{counts['recording']:,} recordings)"
     )
+    print("The dashboard is not part of this version yet; explore the data with `make lab`.")
 
 
 def _common_options(in_subcommand: bool) -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ Alembic migrations in `burnout_lib/migrations`; `init_db` upgrades a database to
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -297,19 +298,19 @@ def upsert(
             action = "DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in changing)
         else:
             action = "DO NOTHING"
-        values = _column_values(table, rows, dialect)
+        prepared = _prepared(table, rows, dialect)
         if dialect == "postgresql":
-            _copy_upsert(
-                connection, table.name, quoted, values, f"ON CONFLICT ({conflict}) {action}"
-            )
+            on_conflict = f"ON CONFLICT ({conflict}) {action}"
+            _copy_upsert(connection, table.name, quoted, prepared, on_conflict)
         else:
             placeholders = ", ".join("?" for _ in columns)
+            values = prepared.astype(object).where(prepared.notna(), None)
             cursor = connection.connection.cursor()
             try:
                 cursor.executemany(
                     f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) '
                     f"ON CONFLICT ({conflict}) {action}",
-                    zip(*values, strict=True),
+                    values.itertuples(index=False, name=None),
                 )
             finally:
                 cursor.close()
@@ -326,39 +327,35 @@ def upsert(
         connection.execute(statement, records[start : start + 5000])
 
 
-def _column_values(table: Table, rows: pd.DataFrame, dialect: str) -> list[list]:
-    """Each column as a list of DBAPI-ready values: None for missing, text for dates and JSON.
+def _prepared(table: Table, rows: pd.DataFrame, dialect: str) -> pd.DataFrame:
+    """Rows with dates, timestamps and JSON as text, the way SQLAlchemy itself stores them.
 
-    Dates and timestamps are written the way SQLAlchemy itself stores them, so reads through
-    SQLAlchemy give back `date` and UTC `datetime` objects on every backend.
+    So reads through SQLAlchemy give back `date`, UTC `datetime` and Python objects on every
+    backend, whichever path wrote the rows.
     """
-    out = []
+    prepared = rows.copy()
     for name in rows.columns:
-        series = rows[name]
         kind = table.c[name].type
-        missing = series.isna().to_numpy()
+        series = rows[name]
         if isinstance(kind, JSON):
-            values = [json.dumps(v) for v in series.tolist()]
-            missing = series.map(lambda v: v is None).to_numpy()
+            prepared[name] = series.map(lambda v: None if v is None else json.dumps(v))
         elif isinstance(kind, DateTime):
-            stamps = pd.to_datetime(series, utc=True)
             fmt = "%Y-%m-%d %H:%M:%S.%f" if dialect == "sqlite" else "%Y-%m-%dT%H:%M:%S.%f+00:00"
-            values = stamps.dt.strftime(fmt).tolist()
+            prepared[name] = pd.to_datetime(series, utc=True).dt.strftime(fmt)
         elif isinstance(kind, Date):
-            values = pd.to_datetime(series).dt.strftime("%Y-%m-%d").tolist()
-        elif isinstance(kind, Boolean):
-            values = [bool(v) for v in series.tolist()]
-        else:
-            values = series.tolist()
-        out.append([None if m else v for v, m in zip(values, missing, strict=True)])
-    return out
+            prepared[name] = pd.to_datetime(series).dt.strftime("%Y-%m-%d")
+    return prepared
 
 
 def _copy_upsert(
-    connection: Connection, table: str, quoted: str, values: list[list], conflict: str
+    connection: Connection, table: str, quoted: str, rows: pd.DataFrame, conflict: str
 ) -> None:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(zip(*values, strict=True))
+    buffer = io.BytesIO()
+    pa_csv.write_csv(
+        pa.Table.from_pandas(rows, preserve_index=False),
+        buffer,
+        pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+    )
     buffer.seek(0)
     temp = f"_load_{table}"
     cursor = connection.connection.cursor()

@@ -82,3 +82,17 @@ def test_mock_survey_command(cli, tmp_path) -> None:
     cli("mock-survey", "--rows", "1000", "--seed", "0", "--out", str(out))
     frame = pd.read_csv(out)
     assert frame.shape == (1000, 44)
+
+
+def test_same_seed_into_two_databases_gives_identical_tables(cli, engine, tmp_path) -> None:
+    from test_mock import table_dump
+
+    args = ("mock", "--staff", "50", "--weeks", "12", "--seed", "7")
+    cli(*args)
+    other_url = f"sqlite:///{tmp_path / 'other' / 'b.db'}"
+    cli("--db", other_url, "--data-dir", str(tmp_path / "other"), "init-db")
+    cli("--db", other_url, "--data-dir", str(tmp_path / "other"), *args)
+    other = db.make_engine(other_url)
+    for table in (db.staff, db.consent, db.checkin, db.recording):
+        pd.testing.assert_frame_equal(table_dump(engine, table), table_dump(other, table))
+    other.dispose()

@@ -136,10 +136,15 @@ def test_measurement_response_is_what_the_sdk_parses() -> None:
 def table_dump(engine, table) -> pd.DataFrame:
     """A table's rows with database ids replaced by pseudonyms, in a stable order."""
     columns = [c for c in table.columns if c.name not in ("id", "created_at", "staff_id")]
-    query = select(*columns, db.staff.c.pseudonym).join(db.staff)
+    query = select(*columns)
+    if table is not db.staff:
+        query = query.add_columns(db.staff.c.pseudonym).join(db.staff)
     with engine.connect() as connection:
         frame = pd.read_sql(query, connection)
-    order = [c for c in ("pseudonym", "week_start", "sha256") if c in frame.columns]
+    for name in frame.columns:  # SQLite gives timestamps back naive, PostgreSQL in UTC
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+    order = [c for c in ("pseudonym", "channel", "week_start", "sha256") if c in frame.columns]
     return frame.sort_values(order).reset_index(drop=True)
 
 
