@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.config import Settings, display_url, load_settings
-from burnout_lib.errors import BurnoutError, DatabaseUnavailable, InvalidInput
+from burnout_lib.errors import BurnoutError, DatabaseUnavailable, HumeError, InvalidInput
 
 DEMO_SIZE = {"staff": 200, "weeks": 26, "seed": 42}
 
@@ -82,6 +83,65 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
 
     report = erase_person(_engine(settings), settings, args.pseudonym)
     print(report.summary())
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time (use ISO 8601, e.g. 2026-03-02T09:30)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings) -> None:
+    from tqdm.auto import tqdm
+
+    from burnout_lib.hume.client import HumeClient
+    from burnout_lib.hume.extract import extract_file
+    from burnout_lib.hume.frames import count_frames_estimate
+
+    engine = _engine(settings)
+    client = HumeClient(settings.hume_api_key, settings.hume_base_url)
+    failures = 0
+    for path in tqdm(
+        args.files, desc="files", unit="file", disable=args.quiet or len(args.files) < 2
+    ):
+        try:
+            total = count_frames_estimate(path, args.fps)
+            with tqdm(total=total, desc=Path(path).name, unit="frame", disable=args.quiet) as bar:
+                result = extract_file(
+                    engine, settings, client, Path(path), args.staff, args.recorded_at, args.fps,
+                    on_frames=bar.update,
+                )  # fmt: skip
+        except (InvalidInput, HumeError) as error:
+            failures += 1
+            message = str(error)
+            name = Path(path).name
+            print(f"burnout: error: {message if name in message else f'{name}: {message}'}",
+                  file=sys.stderr)  # fmt: skip
+            continue
+        print(result.summary())
+    if failures:
+        raise SystemExit(1)
+
+
+def cmd_import_hume(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.hume.extract import import_legacy
+
+    for result in import_legacy(
+        _engine(settings), settings, Path(args.predictions), args.staff, args.recorded_at
+    ):
+        print(result.summary())
+
+
+def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.hume.fake_server import serve_forever
+
+    key = settings.hume_api_key or args.api_key
+    print(f"Hume stand-in on http://127.0.0.1:{args.port} (Ctrl+C stops it)", flush=True)
+    serve_forever(args.port, key)
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
@@ -169,6 +229,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     erase = add("erase", cmd_erase, "remove every row and file of one person")
     erase.add_argument("pseudonym")
+
+    extract = add("extract", cmd_extract, "measure consented clips or images with Hume")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("--staff", required=True, metavar="PSEUDONYM")
+    extract.add_argument("--recorded-at", type=_datetime, metavar="ISO-DATETIME")
+    extract.add_argument("--fps", type=float, default=1.0, help="frames per second (at most 3)")
+
+    legacy = add("import-hume", cmd_import_hume, "import a saved legacy Hume predictions file")
+    legacy.add_argument("predictions", metavar="PREDICTIONS.json")
+    legacy.add_argument("--staff", required=True, metavar="PSEUDONYM")
+    legacy.add_argument("--recorded-at", type=_datetime, metavar="ISO-DATETIME")
+
+    fake = add("fake-hume", cmd_fake_hume, "serve a local stand-in for Hume's API on 127.0.0.1")
+    fake.add_argument("--port", type=int, default=8765)
+    fake.add_argument("--api-key", default="local-key", help="key it accepts (or $HUME_API_KEY)")
 
     demo = add("demo", cmd_demo, "build the demo database if it is absent")
     for name, value in DEMO_SIZE.items():

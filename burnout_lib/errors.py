@@ -25,3 +25,7 @@ class ConsentError(BurnoutError):
 
 class InvalidInput(BurnoutError):
     """An argument or input file is outside what the product accepts."""
+
+
+class HumeError(BurnoutError):
+    """Hume refused or failed a request; the message says which and why."""

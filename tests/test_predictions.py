@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from burnout_lib.emotions import BELOW_FLOOR, EXPRESSION_SLUGS
@@ -133,15 +132,11 @@ def test_a_document_that_is_not_legacy_predictions_is_refused(bad) -> None:
 
 def test_legacy_floor_matches_current_api() -> None:
     data = json.loads((LEGACY / "face_only_5_frames.json").read_text())
-    raw = {
-        e["name"]: e["score"]
-        for e in data[0]["results"]["predictions"][0]["models"]["face"]["grouped_predictions"][0][
-            "predictions"
-        ][0]["emotions"]
-    }  # noqa: E501
+    model = data[0]["results"]["predictions"][0]["models"]["face"]
+    emotions = model["grouped_predictions"][0]["predictions"][0]["emotions"]
+    raw = {e["name"]: e["score"] for e in emotions}
     first = parse_legacy(data, "sha")[0].frames.iloc[0]
     for name, score in raw.items():
         column = name.lower().replace(" (", "_").replace(")", "").replace(" ", "_")
         expected = score if score > 0.1 else BELOW_FLOOR
         assert first[column] == pytest.approx(expected), name
-    assert isinstance(first, pd.Series)
