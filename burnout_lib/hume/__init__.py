@@ -1,0 +1,1 @@
+"""Hume AI's expression measurement: frames, client, parsing, and a local stand-in for its API."""
