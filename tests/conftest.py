@@ -60,7 +60,7 @@ def cli(settings: Settings, tmp_path: Path):
     """Run the installed `burnout` command as a user would, against this test's database."""
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BURNOUT_")}
+        env = dict(os.environ)
         env.update(BURNOUT_DB_URL=settings.db_url, BURNOUT_DATA_DIR=str(settings.data_dir))
         result = subprocess.run(
             [str(BURNOUT), "--quiet", *args],

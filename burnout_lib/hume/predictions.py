@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from burnout_lib.emotions import (
@@ -98,6 +99,14 @@ def parse_current(
             f"not a Hume expression response: {type(error).__name__} {error}"
         ) from None
     return _table(rows, names, values)
+
+
+def load_json(raw: bytes, source: str = "input") -> object:
+    """Decode a JSON document (orjson: several times faster than the standard library)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise InvalidInput(f"{source}: not JSON ({error})") from None
 
 
 @dataclass
