@@ -274,3 +274,44 @@ def trajectories(people: pd.DataFrame, columns: int = 2) -> Figure:
         fontsize="small",
     )
     return fig
+
+
+def expression_traces(frames: pd.DataFrame, face_id: str | None, title: str) -> Figure:
+    """One face's expression scores over a recording: the fatigue and protective group means,
+    and the three expressions that were strongest on average."""
+    from burnout_lib.emotions import GROUPS, slug
+
+    fig = _figure(9, 4)
+    mine = frames[frames["face_id"] == face_id].sort_values("time_s") if face_id else frames[:0]
+    if mine.empty:
+        return _empty(fig, title, "no face in this recording")
+    step = mine["time_s"].diff().median()
+    if pd.notna(step) and step > 0:  # break the lines where the face was out of view
+        gaps = mine["time_s"].diff() > 3 * step
+        breaks = mine[gaps].assign(time_s=lambda f: f["time_s"] - step / 2)
+        numbers = breaks.select_dtypes("number").columns.drop("time_s")
+        breaks[numbers] = float("nan")
+        mine = pd.concat([mine, breaks]).sort_values("time_s", kind="stable")
+    ax = fig.subplots()
+    group_colours = {"fatigue": FATIGUE_COLOUR, "protective": OKABE_ITO["bluish_green"]}
+    for group, names in GROUPS.items():
+        series = mine[[slug(n) for n in names]].mean(axis=1)
+        ax.plot(mine["time_s"], series, color=group_colours[group], linewidth=2.5,
+                label=f"{group} group mean")  # fmt: skip
+    group_slugs = {slug(n) for names in GROUPS.values() for n in names}
+    scores = mine.drop(columns=[c for c in mine.columns if c in group_slugs])
+    numeric = scores.select_dtypes("number").drop(
+        columns=["frame", "time_s", "bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1", "confidence"],
+        errors="ignore",
+    )
+    strongest = numeric.mean().nlargest(3).index
+    colours = (OKABE_ITO["blue"], OKABE_ITO["reddish_purple"], OKABE_ITO["orange"])
+    for colour, name in zip(colours, strongest, strict=False):
+        ax.plot(mine["time_s"], mine[name], color=colour, linewidth=1, linestyle="--",
+                label=name.replace("_", " "))  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("time in recording (s)")
+    ax.set_ylabel("Hume score (0–1)")
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return fig

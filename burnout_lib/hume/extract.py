@@ -50,6 +50,11 @@ class ExtractResult:
     def summary(self) -> str:
         if self.status == "already stored":
             return f"{self.file}: already stored (recording {self.sha256[:12]}), nothing sent"
+        if self.status == "imported":
+            return (
+                f"{self.file}: {self.frames} frames imported, {self.faces} with a face"
+                f" ({self.face_choice})"
+            )
         return (
             f"{self.file}: {self.frames} frames, {self.frames_sent} sent, {self.faces} with a face"
             f" ({self.face_choice}); {self.status}"
