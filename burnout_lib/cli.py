@@ -144,6 +144,26 @@ def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
     serve_forever(args.port, key)
 
 
+def cmd_checkin_import(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.checkins import InvalidCheckinFile, import_checkins
+
+    try:
+        report = import_checkins(_engine(settings), Path(args.file), args.skip_invalid)
+    except InvalidCheckinFile as error:
+        for problem in error.report.errors:
+            print(f"{error.report.file}: {problem}", file=sys.stderr)
+        raise
+    for problem in report.errors:
+        print(f"{report.file}: skipped {problem}", file=sys.stderr)
+    print(report.summary())
+
+
+def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.checkins import template
+
+    print(template(), end="")
+
+
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.db import init_db, row_counts
     from burnout_lib.mock import MockSpec, write_mock
@@ -244,6 +264,20 @@ def build_parser() -> argparse.ArgumentParser:
     fake = add("fake-hume", cmd_fake_hume, "serve a local stand-in for Hume's API on 127.0.0.1")
     fake.add_argument("--port", type=int, default=8765)
     fake.add_argument("--api-key", default="local-key", help="key it accepts (or $HUME_API_KEY)")
+
+    checkin = add("checkin", None, "weekly check-ins (Copenhagen Burnout Inventory)")
+    checkin_commands = checkin.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    checkin_import = checkin_commands.add_parser(
+        "import", help="import check-ins from a CSV file", parents=[common]
+    )
+    checkin_import.set_defaults(handler=cmd_checkin_import)
+    checkin_import.add_argument("file", metavar="FILE.csv")
+    checkin_import.add_argument(
+        "--skip-invalid", action="store_true", help="import the good rows and list the bad ones"
+    )
+    checkin_commands.add_parser(
+        "template", help="print a CSV template", parents=[common]
+    ).set_defaults(handler=cmd_checkin_template)
 
     demo = add("demo", cmd_demo, "build the demo database if it is absent")
     for name, value in DEMO_SIZE.items():
