@@ -46,6 +46,7 @@ from burnout_lib.emotions import (
     summary_column,
 )
 from burnout_lib.errors import InvalidInput
+from burnout_lib.instruments import PERSONAL, score
 from burnout_lib.mock_survey import STRESSOR_PREVALENCE
 
 DEFAULT_START = date(2026, 1, 5)
@@ -281,9 +282,6 @@ def generate_hospital(spec: MockSpec) -> MockHospital:
     propensity = rng.beta(8, 2, n)
     answered = rng.random((n, weeks)) < propensity[:, None] * np.where(true_cbi > 70, 0.75, 1.0)
     answered &= consent_checkin[:, None]
-    enough = np.sum(~np.isnan(items), axis=2) >= 3
-    with np.errstate(invalid="ignore"):
-        scores = np.where(enough, np.nanmean(items, axis=2), np.nan)
     who, when = np.nonzero(answered)
     week_starts = np.array(spec.week_starts, dtype=object)
     answered_at = [
@@ -293,9 +291,9 @@ def generate_hospital(spec: MockSpec) -> MockHospital:
     checkins = pd.DataFrame(
         {"pseudonym": np.array(pseudonyms, dtype=object)[who], "week_start": week_starts[when]}
     ).assign(answered_at=answered_at)
-    for k, column in enumerate(db.PERSONAL_ITEMS):
+    for k, column in enumerate(PERSONAL.columns):
         checkins[column] = pd.array(items[who, when, k], dtype="Int16")
-    checkins["score"] = scores[who, when]
+    checkins["score"] = score(checkins[PERSONAL.columns], PERSONAL)
     checkins["source"] = "mock"
 
     truth = pd.DataFrame(

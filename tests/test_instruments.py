@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from burnout_lib import db
 from burnout_lib.instruments import DEGREE, FREQUENCY, PERSONAL, WORK, is_burnout, level, score
 
 nan = np.nan
@@ -63,3 +64,4 @@ def test_answer_labels_are_the_instruments() -> None:
     assert FREQUENCY["Often"] == 75 and DEGREE["Somewhat"] == 50
     assert [item.reversed for item in WORK.items] == [False] * 6 + [True]
     assert PERSONAL.min_answered == 3 and WORK.min_answered == 4
+    assert PERSONAL.columns + WORK.columns == list(db.PERSONAL_ITEMS + db.WORK_ITEMS)
