@@ -164,24 +164,53 @@ def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
     print(template(), end="")
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.db import init_db, row_counts
-    from burnout_lib.mock import MockSpec, write_mock
+def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.db import require_schema
+    from burnout_lib.features import weekly_features
+    from burnout_lib.model import save_model, train
+
+    feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
+    if not settings.facial_channel_enabled and feature_set != "checkin":
+        raise InvalidInput(
+            f"the facial channel is switched off for this deployment: use --feature-set checkin, "
+            f"not {feature_set!r}"
+        )
+    engine = _engine(settings)
+    require_schema(engine)
+    features = weekly_features(engine, args.first, args.last)
+    model = train(features, feature_set, target_recall=args.target_recall)
+    version = save_model(model, engine, settings)
+    m = model.card["metrics"]
+    print(
+        f"model {version}: {model.card['chosen']} on {feature_set} features, threshold "
+        f"{model.threshold:.3f} (recall {m['recall']:.0%}, precision {m['precision']:.0%}, "
+        f"F1 {m['f1']:.0%} in person-grouped cross-validation); "
+        f"card: {settings.data_dir / model.card['path']}"
+    )
+
+
+def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.alerts import evaluate_week
+    from burnout_lib.scoring import score_week
 
     engine = _engine(settings)
-    init_db(engine)
-    counts = row_counts(engine)
-    if counts["staff"] == 0:
-        spec = MockSpec(staff=args.staff, weeks=args.weeks, seed=args.seed)
-        print(write_mock(engine, settings, spec, progress=not args.quiet).summary())
-        counts = row_counts(engine)
-    else:
-        print(f"demo database already holds {counts['staff']:,} staff: keeping it")
-    print(
-        f"demo database ready: {display_url(settings.db_url)} "
-        f"({counts['staff']:,} staff, {counts['checkin']:,} check-ins, "
-        f"{counts['recording']:,} recordings)"
-    )
+    result = score_week(engine, settings, args.week, args.model)
+    alerts = evaluate_week(engine, settings, result.week, result.model_version_id)
+    print(f"{result.summary()}; {len(alerts):,} alerts")
+
+
+def cmd_acknowledge(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.alerts import acknowledge
+
+    stamp = acknowledge(_engine(settings), args.alert_id)
+    print(f"alert {args.alert_id} acknowledged at {stamp:%Y-%m-%d %H:%M} UTC")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.demo import build_demo
+
+    for line in build_demo(settings, args.staff, args.weeks, args.seed, progress=not args.quiet):
+        print(line, flush=True)
     print("The dashboard is not part of this version yet; explore the data with `make lab`.")
 
 
@@ -278,6 +307,19 @@ def build_parser() -> argparse.ArgumentParser:
     checkin_commands.add_parser(
         "template", help="print a CSV template", parents=[common]
     ).set_defaults(handler=cmd_checkin_template)
+
+    training = add("train", cmd_train, "train the burnout model and write its model card")
+    training.add_argument("--feature-set", choices=("full", "checkin", "facial"))
+    training.add_argument("--target-recall", type=float, default=0.95)
+    training.add_argument("--first", type=_iso_date, metavar="YYYY-MM-DD", help="first week")
+    training.add_argument("--last", type=_iso_date, metavar="YYYY-MM-DD", help="last week")
+
+    scoring = add("score", cmd_score, "score a week's risk and raise its alerts")
+    scoring.add_argument("--week", type=_iso_date, required=True, metavar="YYYY-MM-DD")
+    scoring.add_argument("--model", type=int, metavar="ID", help="model version (default: newest)")
+
+    ack = add("acknowledge", cmd_acknowledge, "mark an alert as seen and acted on")
+    ack.add_argument("alert_id", type=int)
 
     demo = add("demo", cmd_demo, "build the demo database if it is absent")
     for name, value in DEMO_SIZE.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -327,6 +328,17 @@ def upsert(
         connection.execute(statement, records[start : start + 5000])
 
 
+def json_safe(value: object) -> object:
+    """JSON data with NaN and infinities as null: PostgreSQL's JSON, like the standard, has none."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def _prepared(table: Table, rows: pd.DataFrame, dialect: str) -> pd.DataFrame:
     """Rows with dates, timestamps and JSON as text, the way SQLAlchemy itself stores them.
 
@@ -338,7 +350,7 @@ def _prepared(table: Table, rows: pd.DataFrame, dialect: str) -> pd.DataFrame:
         kind = table.c[name].type
         series = rows[name]
         if isinstance(kind, JSON):
-            prepared[name] = series.map(lambda v: None if v is None else json.dumps(v))
+            prepared[name] = series.map(lambda v: None if v is None else json.dumps(json_safe(v)))
         elif isinstance(kind, DateTime):
             fmt = "%Y-%m-%d %H:%M:%S.%f" if dialect == "sqlite" else "%Y-%m-%dT%H:%M:%S.%f+00:00"
             prepared[name] = pd.to_datetime(series, utc=True).dt.strftime(fmt)
@@ -361,7 +373,8 @@ def _copy_upsert(
     cursor = connection.connection.cursor()
     try:
         cursor.execute(
-            f'CREATE TEMP TABLE "{temp}" (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DROP'
+            f'CREATE TEMP TABLE "{temp}" ON COMMIT DROP AS '
+            f'SELECT {quoted} FROM "{table}" WITH NO DATA'
         )
         cursor.copy_expert(f'COPY "{temp}" ({quoted}) FROM STDIN WITH (FORMAT csv)', buffer)
         cursor.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{temp}" {conflict}')

@@ -1,0 +1,56 @@
+"""The demo database: a mock hospital, a trained model, every week scored and its alerts raised.
+
+Built once; a database that already holds staff is kept as it is (its missing steps are done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, select
+
+from burnout_lib import db
+from burnout_lib.alerts import evaluate_week
+from burnout_lib.config import Settings, display_url
+from burnout_lib.features import weekly_features
+from burnout_lib.mock import MockSpec, write_mock
+from burnout_lib.model import save_model, train
+from burnout_lib.scoring import score_weeks
+
+
+def build_demo(
+    settings: Settings, staff: int, weeks: int, seed: int, progress: bool = True
+) -> Iterator[str]:
+    """Do whatever is missing of mock data → model → weekly scores → alerts; say what was done."""
+    engine = db.make_engine(settings.db_url)
+    db.init_db(engine)
+    counts = db.row_counts(engine)
+    if counts["staff"] == 0:
+        spec = MockSpec(staff=staff, weeks=weeks, seed=seed)
+        yield write_mock(engine, settings, spec, progress=progress).summary()
+    else:
+        yield f"demo database already holds {counts['staff']:,} staff: keeping them"
+    if db.row_counts(engine)["model_version"] == 0:
+        feature_set = "full" if settings.facial_channel_enabled else "checkin"
+        model = train(weekly_features(engine), feature_set)
+        version = save_model(model, engine, settings)
+        yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"
+    with engine.connect() as connection:
+        version = connection.execute(select(func.max(db.model_version.c.id))).scalar_one()
+        first, last = connection.execute(
+            select(func.min(db.checkin.c.week_start), func.max(db.checkin.c.week_start))
+        ).one()
+        scored = connection.execute(
+            select(func.count()).where(db.weekly_risk.c.model_version_id == version)
+        ).scalar_one()
+    if not scored and first is not None:
+        results = score_weeks(engine, settings, first, last, version)
+        alerts = sum(len(evaluate_week(engine, settings, r.week, version)) for r in results)
+        yield f"scored {len(results)} weeks with model {version}; {alerts:,} alerts raised"
+    counts = db.row_counts(engine)
+    yield (
+        f"demo database ready: {display_url(settings.db_url)} ({counts['staff']:,} staff, "
+        f"{counts['checkin']:,} check-ins, {counts['recording']:,} recordings, "
+        f"{counts['weekly_risk']:,} weekly scores, {counts['alert']:,} alerts)"
+    )
+    engine.dispose()
