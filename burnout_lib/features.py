@@ -193,9 +193,25 @@ def _complete_weeks(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _window_stat(values: pd.Series, by: pd.Series, weeks: int, how: str, min_periods: int = 1):
-    """A rolling statistic over each person's rows (rows sorted by person, then week)."""
-    window = values.groupby(by).rolling(weeks, min_periods=min_periods)
-    return getattr(window, how)().reset_index(level=0, drop=True).sort_index()
+    """A rolling sum or mean over each person's last `weeks` rows, ignoring missing values.
+
+    Rows are sorted by person, then week, one row per week: cumulative sums give every window
+    at once, where a per-person rolling window would loop over thousands of people.
+    """
+    v = values.to_numpy(dtype=float)
+    present = ~np.isnan(v)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(present, v, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(present)])
+    index = np.arange(len(v))
+    person = by.to_numpy()
+    new_person = np.r_[True, person[1:] != person[:-1]]
+    first_row = np.maximum.accumulate(np.where(new_person, index, 0))
+    start = np.maximum(index - weeks + 1, first_row)
+    total = sums[index + 1] - sums[start]
+    n = counts[index + 1] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = total if how == "sum" else total / n
+    return pd.Series(np.where(n >= min_periods, result, np.nan), index=values.index)
 
 
 def _past(values: pd.Series, by: pd.Series, weeks: int, how: str, min_periods: int = 1):

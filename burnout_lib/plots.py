@@ -522,3 +522,99 @@ def unverified_reasons_chart(frame: pd.DataFrame) -> Figure:
     caveat = str(frame["caveat"].iloc[0]) if "caveat" in frame else "Unverified source."
     _caption(fig, f"{caveat}\n{_source(frame)}")
     return fig
+
+
+def precision_recall(
+    out_of_fold: pd.DataFrame, threshold: float, title: str = "Precision and recall"
+) -> Figure:
+    """The precision–recall trade-off of validated predictions, with the chosen threshold marked:
+    the price in false alarms of missing fewer burnt-out people."""
+    from sklearn.metrics import precision_recall_curve
+
+    fig = _figure(6.5, 4.5)
+    ax = fig.subplots()
+    precision, recall, thresholds = precision_recall_curve(
+        out_of_fold["label"], out_of_fold["probability"]
+    )
+    ax.plot(recall, precision, color=OKABE_ITO["blue"], linewidth=2, label="model")
+    chosen = np.searchsorted(thresholds, threshold)
+    chosen = min(chosen, len(thresholds) - 1)
+    ax.scatter([recall[chosen]], [precision[chosen]], color=OKABE_ITO["vermillion"], zorder=3,
+               label=f"threshold {threshold:.2f}: recall {recall[chosen]:.0%}, "
+                     f"precision {precision[chosen]:.0%}")  # fmt: skip
+    base = out_of_fold["label"].mean()
+    ax.axhline(base, color=OKABE_ITO["black"], linestyle=":", label=f"base rate {base:.0%}")
+    ax.set_xlabel("recall (share of burnt-out weeks flagged)")
+    ax.set_ylabel("precision (share of flags that were burnout)")
+    ax.set_xlim(0, 1.01)
+    ax.set_ylim(0, 1.01)
+    ax.set_title(title)
+    ax.legend(loc="lower left", frameon=False)
+    return fig
+
+
+def confusion_matrix_chart(out_of_fold: pd.DataFrame, threshold: float) -> Figure:
+    """Weeks flagged or not against weeks that were burnout or not, at the chosen threshold."""
+    fig = _figure(5, 4.2)
+    ax = fig.subplots()
+    flagged = out_of_fold["probability"] >= threshold
+    actual = out_of_fold["label"] == 1
+    cells = np.array(
+        [[(~flagged & ~actual).sum(), (flagged & ~actual).sum()],
+         [(~flagged & actual).sum(), (flagged & actual).sum()]]
+    )  # fmt: skip
+    ax.imshow(cells, cmap="Blues")
+    names = [["true negatives", "false alarms"], ["missed", "caught"]]
+    for i in range(2):
+        for j in range(2):
+            colour = "white" if cells[i, j] > cells.max() / 2 else "black"
+            ax.text(j, i, f"{names[i][j]}\n{cells[i, j]:,}", ha="center", va="center",
+                    color=colour)  # fmt: skip
+    ax.set_xticks([0, 1], ["not flagged", "flagged"])
+    ax.set_yticks([0, 1], ["not burnout", "burnout"])
+    ax.set_xlabel("model (person-grouped validation)")
+    ax.set_ylabel("check-in (CBI ≥ 50)")
+    ax.set_title(f"Weeks at threshold {threshold:.2f}")
+    return fig
+
+
+def calibration_chart(out_of_fold: pd.DataFrame, bins: int = 10) -> Figure:
+    """Predicted probability against the observed share of burnout weeks, by probability bin."""
+    fig = _figure(5.5, 4.5)
+    ax = fig.subplots()
+    binned = pd.cut(out_of_fold["probability"], np.linspace(0, 1, bins + 1), include_lowest=True)
+    table = out_of_fold.groupby(binned, observed=True).agg(
+        predicted=("probability", "mean"), observed=("label", "mean"), weeks=("label", "size")
+    )
+    ax.plot([0, 1], [0, 1], color=OKABE_ITO["black"], linestyle=":", label="perfect calibration")
+    ax.plot(table["predicted"], table["observed"], marker="o", color=OKABE_ITO["blue"],
+            label="model")  # fmt: skip
+    ax.set_xlabel("predicted probability of burnout")
+    ax.set_ylabel("observed share of burnout weeks")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title("Calibration (person-grouped validation)")
+    ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def group_recall_chart(card: dict) -> Figure:
+    """Recall by unit and by role from the model card, so a group the model misses stands out."""
+    fig = _figure(9, 4.5)
+    axes = fig.subplots(1, 2, sharex=True)
+    for ax, kind in zip(axes, ("unit", "role"), strict=True):
+        groups = card[f"recall_by_{kind}"]
+        names = sorted(groups, key=lambda g: groups[g]["recall"] or 0)
+        values = [groups[g]["recall"] or 0 for g in names]
+        ax.barh(names, values, color=CATEGORICAL[0])
+        for y, name in enumerate(names):
+            ax.text(0.01, y, f"{groups[name]['positives']} weeks", va="center", color="white",
+                    fontsize=8)  # fmt: skip
+        ax.axvline(card["target_recall"], color=OKABE_ITO["vermillion"], linestyle="--",
+                   label=f"target {card['target_recall']:.0%}")  # fmt: skip
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("recall (share of burnout weeks flagged)")
+        ax.set_title(f"By {kind}")
+    axes[0].legend(loc="lower right", frameon=False)
+    fig.suptitle("Recall by group at the chosen threshold")
+    return fig

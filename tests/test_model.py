@@ -132,3 +132,13 @@ def test_checkin_only_model_trains_without_any_recording(hospital) -> None:
     model = train(no_faces, "checkin", bootstrap_rounds=10, candidates=("logistic",))
     assert model.card["feature_set"] == "checkin" and model.card["metrics"]["recall"] >= 0.95
     assert dt.date.fromisoformat(model.card["data_window"]["first_week"]) == dt.date(2026, 1, 5)
+
+
+def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(hospital) -> None:
+    _, _, features, _ = hospital
+    model = train(features, "checkin", bootstrap_rounds=5, validation_people=120,
+                  candidates=("logistic",))  # fmt: skip
+    assert model.card["validation"].endswith("on 120 people drawn at random")
+    labelled = features[features["burnout"].notna()]
+    assert model.card["data_window"]["people"] == labelled["staff_id"].nunique()
+    assert model.out_of_fold["staff_id"].nunique() == 120
