@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from burnout_lib import db
-from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
+from burnout_lib.emotions import EXPRESSIONS, FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import InvalidInput
 
 BASELINE_WEEKS = 8
@@ -76,12 +76,18 @@ def feature_columns(feature_set: str) -> list[str]:
     return list(FEATURE_SETS[feature_set])
 
 
-def _weekly_expressions(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
-    """Per person and week: mean over recordings of each expression's recording mean (in SQL)."""
-    wanted = {slug(e) for e in (*FATIGUE, *PROTECTIVE, *SINGLE_EXPRESSIONS)}
+def weekly_expression_means(
+    engine: Engine,
+    first: date | None = None,
+    last: date | None = None,
+    expressions: tuple[str, ...] = EXPRESSIONS,
+) -> pd.DataFrame:
+    """Per person and week (recordings with a face only): the number of recordings and the mean
+    of each expression's recording means, computed in SQL. Columns are the expression slugs."""
+    names = sorted({slug(e) for e in expressions})
     columns = [
         func.avg(db.expression_summary.c[summary_column(name, "mean")]).label(name)
-        for name in sorted(wanted)
+        for name in names
     ]
     query = (
         select(
@@ -96,7 +102,12 @@ def _weekly_expressions(engine: Engine, first: date | None, last: date | None) -
     )
     query = _window(query, db.recording.c.week_start, first, last)
     with engine.connect() as connection:
-        frame = pd.read_sql(query, connection)
+        return pd.read_sql(query, connection)
+
+
+def _weekly_expressions(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
+    wanted = (*FATIGUE, *PROTECTIVE, *SINGLE_EXPRESSIONS)
+    frame = weekly_expression_means(engine, first, last, wanted)
     frame["fatigue"] = frame[[slug(e) for e in FATIGUE]].mean(axis=1)
     frame["protective"] = frame[[slug(e) for e in PROTECTIVE]].mean(axis=1)
     keep = ["staff_id", "week_start", "recordings", *EXPRESSION_FEATURES]
