@@ -178,7 +178,8 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
     engine = _engine(settings)
     require_schema(engine)
     features = weekly_features(engine, args.first, args.last)
-    model = train(features, feature_set, target_recall=args.target_recall)
+    model = train(features, feature_set, target_recall=args.target_recall,
+                  high_precision=settings.high_risk_precision)  # fmt: skip
     version = save_model(model, engine, settings)
     m = model.card["metrics"]
     print(

@@ -44,6 +44,19 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name}={value!r} is not a whole number") from None
 
 
+def _env_fraction(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        fraction = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number") from None
+    if not 0 < fraction < 1:
+        raise ConfigError(f"{name}={value!r} must be between 0 and 1")
+    return fraction
+
+
 def parse_db_url(url: str) -> URL:
     """Parse and check a database URL; only SQLite, PostgreSQL and CockroachDB are supported."""
     try:
@@ -77,8 +90,9 @@ class Settings:
     hume_base_url: str | None = None
     facial_channel_enabled: bool = True
     min_group_size: int = 5
-    moderate_cutoff: float = 0.3
-    high_cutoff: float = 0.6
+    #: Precision the model must reach for a week to count as *high* risk (moderate starts at the
+    #: recall-first threshold chosen in training).
+    high_risk_precision: float = 0.8
 
     @property
     def frames_dir(self) -> Path:
@@ -122,4 +136,5 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         hume_base_url=os.environ.get("HUME_BASE_URL") or None,
         facial_channel_enabled=_env_flag("BURNOUT_FACIAL_CHANNEL", True),
         min_group_size=min_group,
+        high_risk_precision=_env_fraction("BURNOUT_HIGH_PRECISION", 0.8),
     )

@@ -32,7 +32,9 @@ def build_demo(
         yield f"demo database already holds {counts['staff']:,} staff: keeping them"
     if db.row_counts(engine)["model_version"] == 0:
         feature_set = "full" if settings.facial_channel_enabled else "checkin"
-        model = train(weekly_features(engine), feature_set)
+        model = train(
+            weekly_features(engine), feature_set, high_precision=settings.high_risk_precision
+        )
         version = save_model(model, engine, settings)
         yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"
     with engine.connect() as connection:

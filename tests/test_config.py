@@ -88,6 +88,15 @@ def test_privacy_floor_cannot_go_below_three(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
 
 
+@pytest.mark.parametrize("value", ["1.5", "high"])
+def test_high_risk_precision_must_be_a_fraction(monkeypatch: pytest.MonkeyPatch, value) -> None:
+    monkeypatch.setenv("BURNOUT_HIGH_PRECISION", value)
+    with pytest.raises(ConfigError, match="BURNOUT_HIGH_PRECISION"):
+        load_settings()
+    monkeypatch.setenv("BURNOUT_HIGH_PRECISION", "0.7")
+    assert load_settings().high_risk_precision == 0.7
+
+
 def test_display_url_masks_password() -> None:
     shown = display_url("postgresql://nurse:hunter2@db/burnout")
     assert "hunter2" not in shown and "nurse" in shown
