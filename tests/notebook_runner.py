@@ -42,6 +42,7 @@ def execute(name: str, out_dir: Path, **parameters) -> Executed:
         o.get("text", "")
         + str(o.get("data", {}).get("text/plain", ""))
         + str(o.get("data", {}).get("text/markdown", ""))
+        + str(o.get("data", {}).get("text/html", ""))
         for o in outputs
     )
     images = sum("image/png" in o.get("data", {}) for o in outputs)

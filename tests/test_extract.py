@@ -1,9 +1,7 @@
 """`burnout extract` and `burnout import-hume` end to end: real SDK, local Hume stand-in."""
 
-import subprocess
 from pathlib import Path
 
-import imageio_ffmpeg
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from burnout_lib.hume.client import HumeClient
 from burnout_lib.hume.extract import extract_file, import_legacy
 from burnout_lib.hume.fake_server import FakeHumeServer
 from burnout_lib.hume.frames import file_sha256
+from burnout_lib.hume.offline import pattern_clip
 from burnout_lib.mock import MockSpec, write_mock
 from burnout_lib.privacy import erase_person, set_consent
 
@@ -22,12 +21,7 @@ LEGACY = Path(__file__).resolve().parent.parent / "data" / "samples" / "hume_leg
 
 
 def make_clip(path: Path, seconds: int, source: str = "testsrc=size=320x240:rate=10") -> Path:
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         source, "-t", str(seconds), "-pix_fmt", "yuv420p", str(path)],
-        check=True,
-    )  # fmt: skip
-    return path
+    return pattern_clip(path, seconds, source=source)
 
 
 @pytest.fixture

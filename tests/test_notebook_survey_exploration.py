@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
-import papermill
 import pytest
+from notebook_runner import NOTEBOOKS, execute
 
 from burnout_lib.survey import UNVERIFIED_CAVEAT
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK = NOTEBOOKS / "01_survey_exploration.ipynb"
-
-
-def _outputs(notebook) -> list:
-    return [
-        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
-    ]
-
-
-def _text(output) -> str:
-    if output.output_type == "stream":
-        return output.text
-    data = output.get("data", {})
-    return str(data.get("text/plain", "")) + str(data.get("text/html", ""))
 
 
 def test_saved_notebook_has_no_outputs_and_a_parameters_cell():
@@ -47,23 +31,9 @@ def test_saved_notebook_has_no_outputs_and_a_parameters_cell():
 @pytest.mark.slow
 def test_notebook_runs_on_the_shipped_tables(tmp_path, monkeypatch):
     monkeypatch.delenv("BURNOUT_SURVEY_DIR", raising=False)
-    executed = tmp_path / "executed.ipynb"
-
-    papermill.execute_notebook(
-        str(NOTEBOOK),
-        str(executed),
-        parameters=dict(survey_dir="", top_contributors=8),
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-
-    notebook = nbformat.read(executed, as_version=4)
-    outputs = _outputs(notebook)
-    assert not [output for output in outputs if output.output_type == "error"]
-    images = [output for output in outputs if "image/png" in output.get("data", {})]
-    assert len(images) >= 5
-    texts = "\n".join(_text(output) for output in outputs)
-    assert UNVERIFIED_CAVEAT in texts
-    assert "alert suggestions" in texts and "mock generator" in texts
-    assert "lack of control" in texts and "used_for" in texts
+    run = execute(NOTEBOOK.name, tmp_path, survey_dir="", top_contributors=8)
+    assert not run.errors
+    assert run.images >= 5
+    assert UNVERIFIED_CAVEAT in run.text
+    assert "alert suggestions" in run.text and "mock generator" in run.text
+    assert "lack of control" in run.text and "used_for" in run.text

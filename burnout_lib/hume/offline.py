@@ -17,12 +17,15 @@ from burnout_lib.hume.client import HumeClient
 from burnout_lib.hume.fake_server import FakeHumeServer
 
 
-def pattern_clip(path: Path, seconds: int = 8, size: str = "640x480") -> Path:
-    """An H.264 clip of ffmpeg's moving test pattern (no real person in it)."""
+def pattern_clip(
+    path: Path, seconds: int = 8, size: str = "640x480", source: str | None = None
+) -> Path:
+    """An H.264 clip of ffmpeg's moving test pattern (no real person in it), or of another ffmpeg
+    test source such as `color=c=black:size=320x240:rate=10`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-f", "lavfi",
-         "-i", f"testsrc=size={size}:rate=25", "-t", str(seconds), "-pix_fmt", "yuv420p",
+         "-i", source or f"testsrc=size={size}:rate=25", "-t", str(seconds), "-pix_fmt", "yuv420p",
          str(path)],
         check=True,
     )  # fmt: skip
