@@ -212,7 +212,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     for line in build_demo(settings, args.staff, args.weeks, args.seed, progress=not args.quiet):
         print(line, flush=True)
-    print("The dashboard is not part of this version yet; explore the data with `make lab`.")
+
+
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.dashboard_server import serve
+
+    serve(settings, args.host, args.port, preheat=not args.no_preheat)
 
 
 def _common_options(in_subcommand: bool) -> argparse.ArgumentParser:
@@ -321,6 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     ack = add("acknowledge", cmd_acknowledge, "mark an alert as seen and acted on")
     ack.add_argument("alert_id", type=int)
+
+    dashboard = add("dashboard", cmd_dashboard, "serve the weekly dashboard with Voila")
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    dashboard.add_argument("--port", type=int, default=8866)
+    dashboard.add_argument(
+        "--no-preheat", action="store_true", help="start a kernel only when a page is opened"
+    )
 
     demo = add("demo", cmd_demo, "build the demo database if it is absent")
     for name, value in DEMO_SIZE.items():

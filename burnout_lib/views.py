@@ -1,0 +1,458 @@
+"""The numbers behind the dashboard and the weekly report: one person's weeks, or one team's.
+
+Every aggregate is computed by the database (grouped, filtered on indexed columns), so a page
+reads a few hundred rows whatever the size of the hospital. Team figures go through
+`suppression.suppress_table` before anyone sees them, and never carry a pseudonym.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, case, func, literal, select, true
+from sqlalchemy.engine import Connection
+
+from burnout_lib import db, survey
+from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
+from burnout_lib.errors import NotFound
+from burnout_lib.features import BASELINE_WEEKS
+from burnout_lib.instruments import BURNOUT_CUTOFF
+from burnout_lib.suppression import ALL, TOTAL, suppress_table
+
+#: Weeks of history a view shows, ending with the chosen week.
+WINDOW_WEEKS = 12
+#: Plain names of the alert rules.
+RULE_NAMES: dict[str, str] = {
+    "first_high": "high risk for the first time",
+    "sustained": "moderate or high for 3 weeks running",
+    "rising_fast": "risk rising fast",
+    "unit_high_share": "unit's share at high risk well above usual",
+}
+CHECKIN_CATEGORIES = ("burnt out", "not burnt out", "not answered")
+
+
+# --- What there is to look at ----------------------------------------------------------------
+
+
+def newest_scored_model(connection: Connection) -> int | None:
+    """The newest model version that has scored anyone (the one views show)."""
+    return connection.execute(select(func.max(db.weekly_risk.c.model_version_id))).scalar_one()
+
+
+def scored_weeks(connection: Connection, model_version_id: int) -> list[date]:
+    """Weeks with scores from this model, oldest first."""
+    query = (
+        select(db.weekly_risk.c.week_start)
+        .where(db.weekly_risk.c.model_version_id == model_version_id)
+        .group_by(db.weekly_risk.c.week_start)
+        .order_by(db.weekly_risk.c.week_start)
+    )
+    return [as_date(week) for week in connection.execute(query).scalars()]
+
+
+def checkin_weeks(connection: Connection) -> list[date]:
+    """Weeks with any check-in (a week may have data before it is scored)."""
+    query = select(db.checkin.c.week_start).group_by(db.checkin.c.week_start)
+    return [as_date(week) for week in connection.execute(query).scalars()]
+
+
+def units(connection: Connection) -> list[str]:
+    """Every unit with staff, alphabetically."""
+    query = select(db.staff.c.unit).group_by(db.staff.c.unit).order_by(db.staff.c.unit)
+    return list(connection.execute(query).scalars())
+
+
+def roles(connection: Connection, unit: str) -> list[str]:
+    """Roles present in a unit, alphabetically."""
+    query = (
+        select(db.staff.c.role)
+        .where(db.staff.c.unit == unit)
+        .group_by(db.staff.c.role)
+        .order_by(db.staff.c.role)
+    )
+    return list(connection.execute(query).scalars())
+
+
+def pseudonyms(connection: Connection) -> list[str]:
+    """Every pseudonym, alphabetically (for the person picker)."""
+    query = select(db.staff.c.pseudonym).order_by(db.staff.c.pseudonym)
+    return list(connection.execute(query).scalars())
+
+
+# --- One person ------------------------------------------------------------------------------
+
+
+@dataclass
+class PersonWeeks:
+    """One person's recent weeks, ending with the chosen week."""
+
+    pseudonym: str
+    unit: str
+    role: str
+    week: date
+    #: week_start, level, probability, checkin_score, work_score, drivers (plain words)
+    log: pd.DataFrame
+    #: week_start, fatigue, protective, fatigue_baseline, protective_baseline
+    expressions: pd.DataFrame
+    #: week_start, rule, level, reason, suggested_action, acknowledged
+    alerts: pd.DataFrame
+
+    @property
+    def this_week(self) -> pd.Series | None:
+        """The chosen week's row of the log, or None when the person has no score that week."""
+        rows = self.log[self.log["week_start"] == self.week]
+        return None if rows.empty else rows.iloc[0]
+
+
+def person_weeks(
+    connection: Connection,
+    pseudonym: str,
+    week: date,
+    model_version_id: int,
+    weeks: int = WINDOW_WEEKS,
+) -> PersonWeeks:
+    """A person's risk, check-ins, expression trends and alerts for the weeks up to `week`."""
+    person = connection.execute(
+        select(db.staff.c.id, db.staff.c.unit, db.staff.c.role).where(
+            db.staff.c.pseudonym == pseudonym
+        )
+    ).first()
+    if person is None:
+        raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
+    first = week - timedelta(weeks=weeks - 1)
+    return PersonWeeks(
+        pseudonym=pseudonym,
+        unit=person.unit,
+        role=person.role,
+        week=week,
+        log=_person_log(connection, person.id, first, week, model_version_id),
+        expressions=_person_expressions(connection, person.id, first, week),
+        alerts=_person_alerts(connection, person.id, week),
+    )
+
+
+def _person_log(
+    connection: Connection, staff_id: int, first: date, last: date, model_version_id: int
+) -> pd.DataFrame:
+    risk, checkin = db.weekly_risk, db.checkin
+    query = (
+        select(
+            risk.c.week_start,
+            risk.c.level,
+            risk.c.probability,
+            checkin.c.score.label("checkin_score"),
+            checkin.c.work_score,
+            risk.c.drivers,
+        )
+        .select_from(risk)
+        .outerjoin(
+            checkin,
+            and_(checkin.c.staff_id == risk.c.staff_id, checkin.c.week_start == risk.c.week_start),
+        )
+        .where(
+            risk.c.staff_id == staff_id,
+            risk.c.model_version_id == model_version_id,
+            risk.c.week_start.between(first, last),
+        )
+        .order_by(risk.c.week_start)
+    )
+    log = _read(connection, query)
+    log["drivers"] = log["drivers"].map(
+        lambda found: ", ".join(d["driver"] for d in found or []) or "—"
+    )
+    return log
+
+
+def _group_mean(columns: tuple[str, ...]):
+    summary = db.expression_summary.c
+    total = sum((summary[summary_column(slug(name), "mean")] for name in columns), literal(0.0))
+    return total / len(columns)
+
+
+def _person_expressions(
+    connection: Connection, staff_id: int, first: date, last: date
+) -> pd.DataFrame:
+    recording = db.recording
+    query = (
+        select(
+            recording.c.week_start,
+            func.avg(_group_mean(FATIGUE)).label("fatigue"),
+            func.avg(_group_mean(PROTECTIVE)).label("protective"),
+        )
+        .join(db.expression_summary)
+        .where(
+            recording.c.staff_id == staff_id,
+            recording.c.week_start <= last,
+            recording.c.week_start >= first - timedelta(weeks=BASELINE_WEEKS),
+            db.expression_summary.c.frames_used > 0,
+        )
+        .group_by(recording.c.week_start)
+        .order_by(recording.c.week_start)
+    )
+    frame = _read(connection, query)
+    for name in ("fatigue", "protective"):
+        frame[name] = frame[name].astype(float)
+        # the person's own baseline: the mean of their previous weeks with a recording
+        frame[f"{name}_baseline"] = (
+            frame[name].shift(1).rolling(BASELINE_WEEKS, min_periods=2).mean()
+        )
+    return frame[frame["week_start"] >= first].reset_index(drop=True)
+
+
+def _person_alerts(connection: Connection, staff_id: int, week: date) -> pd.DataFrame:
+    alert = db.alert
+    query = (
+        select(
+            alert.c.week_start,
+            alert.c.rule,
+            alert.c.level,
+            alert.c.reason,
+            alert.c.suggested_action,
+            alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+        )
+        .where(
+            alert.c.staff_id == staff_id,
+            alert.c.week_start.between(week - timedelta(weeks=3), week),
+        )
+        .order_by(alert.c.week_start.desc(), alert.c.rule)
+    )
+    return _read(connection, query)
+
+
+# --- One team --------------------------------------------------------------------------------
+
+
+@dataclass
+class TeamWeeks:
+    """A unit (or one role in it) over the weeks up to the chosen week, already suppressed.
+
+    Hidden numbers are NA. `shown` is False when the team itself is too small this week (or
+    would reveal a smaller group), and then nothing about it may be displayed.
+    """
+
+    unit: str
+    role: str | None
+    week: date
+    floor: int
+    #: per week: low, moderate, high, total (people scored)
+    levels: pd.DataFrame
+    #: per week: burnt out, not burnt out, not answered, total (staff consenting to check-ins)
+    checkins: pd.DataFrame
+    #: this week, per alert rule: people alerted
+    alerts: pd.Series
+    #: this week's unit-level alerts (reasons), unit view only
+    unit_alerts: list[str] = field(default_factory=list)
+    #: the published NHS rate for a comparable trust type
+    benchmark: dict | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.week in self.levels.index and not pd.isna(self.levels.at[self.week, TOTAL])
+
+    @property
+    def scored(self) -> int | None:
+        return None if not self.shown else int(self.levels.at[self.week, TOTAL])
+
+    @property
+    def burnout_rate(self) -> pd.Series:
+        """Share of answered check-ins at or above the CBI cut-off, per week (NA where hidden)."""
+        answered = self.checkins["burnt out"] + self.checkins["not burnt out"]
+        return (self.checkins["burnt out"] / answered).astype("Float64")
+
+    @property
+    def completion(self) -> pd.Series:
+        """Share of consenting staff who answered, per week (NA where hidden)."""
+        total = self.checkins[TOTAL]
+        return ((total - self.checkins["not answered"]) / total).astype("Float64")
+
+
+def team_weeks(
+    connection: Connection,
+    unit: str,
+    role: str | None,
+    week: date,
+    model_version_id: int,
+    floor: int,
+    weeks: int = WINDOW_WEEKS,
+) -> TeamWeeks:
+    """Risk levels, check-ins, alerts and benchmark for a unit or one role in it."""
+    if unit not in units(connection):
+        raise NotFound(f"no unit called {unit!r}")
+    unit_roles = roles(connection, unit)
+    if role is not None and role not in unit_roles:
+        raise NotFound(f"no {role!r} staff in {unit}")
+    first = week - timedelta(weeks=weeks - 1)
+    row = role if role is not None else ALL
+    week_index = [first + timedelta(weeks=k) for k in range(weeks)]
+
+    level_counts = _level_counts(connection, unit, first, week, model_version_id)
+    checkin_counts = _checkin_counts(connection, unit, first, week)
+    levels, checkins, head_counts = [], [], {}
+    for day in week_index:
+        by_role = _by_role(level_counts, day, unit_roles, db.RISK_LEVELS)
+        table = suppress_table(by_role, floor)
+        levels.append(table.loc[row].rename(day))
+        head_counts[day] = by_role.sum(axis=1)
+        by_role = _by_role(checkin_counts, day, unit_roles, CHECKIN_CATEGORIES)
+        checkins.append(suppress_table(by_role, floor).loc[row].rename(day))
+
+    alert_counts = _alert_counts(connection, unit, week, unit_roles)
+    alerts = suppress_table(alert_counts, floor, additive=False, totals=head_counts[week]).loc[row]
+    team = TeamWeeks(
+        unit=unit,
+        role=role,
+        week=week,
+        floor=floor,
+        levels=pd.DataFrame(levels).astype("Int64"),
+        checkins=pd.DataFrame(checkins).astype("Int64"),
+        alerts=alerts.drop(TOTAL).rename(RULE_NAMES),
+    )
+    if role is None and team.shown:
+        team.unit_alerts = _unit_alerts(connection, unit, week)
+    team.benchmark = _benchmark(unit)
+    return team
+
+
+def _by_role(
+    counts: pd.DataFrame, day: date, unit_roles: list[str], categories: tuple[str, ...]
+) -> pd.DataFrame:
+    rows = counts[counts["week_start"] == day]
+    table = rows.pivot_table(
+        index="role", columns="category", values="people", aggfunc="sum", fill_value=0
+    )
+    return table.reindex(index=unit_roles, columns=list(categories), fill_value=0)
+
+
+def _level_counts(
+    connection: Connection, unit: str, first: date, last: date, model_version_id: int
+) -> pd.DataFrame:
+    risk, staff = db.weekly_risk, db.staff
+    query = (
+        select(
+            risk.c.week_start,
+            staff.c.role,
+            risk.c.level.label("category"),
+            func.count().label("people"),
+        )
+        .join(staff, staff.c.id == risk.c.staff_id)
+        .where(
+            staff.c.unit == unit,
+            risk.c.model_version_id == model_version_id,
+            risk.c.week_start.between(first, last),
+        )
+        .group_by(risk.c.week_start, staff.c.role, risk.c.level)
+    )
+    return _frame(connection, query)
+
+
+def _checkin_counts(connection: Connection, unit: str, first: date, last: date) -> pd.DataFrame:
+    """Per week and role: consenting staff who answered at/above the cut-off, below it, or not."""
+    staff, consent, checkin = db.staff, db.consent, db.checkin
+    consenting = (
+        select(staff.c.id, staff.c.role)
+        .join(consent, consent.c.staff_id == staff.c.id)
+        .where(staff.c.unit == unit, consent.c.channel == "checkin", consent.c.granted == true())
+        .subquery()
+    )
+    head_counts = connection.execute(
+        select(consenting.c.role, func.count()).group_by(consenting.c.role)
+    ).all()
+    answered = case((checkin.c.score >= BURNOUT_CUTOFF, "burnt out"), else_="not burnt out")
+    query = (
+        select(
+            checkin.c.week_start,
+            consenting.c.role,
+            answered.label("category"),
+            func.count().label("people"),
+        )
+        .join(consenting, consenting.c.id == checkin.c.staff_id)
+        .where(checkin.c.week_start.between(first, last), checkin.c.score.is_not(None))
+        .group_by(checkin.c.week_start, consenting.c.role, answered)
+    )
+    counts = _frame(connection, query)
+    weeks = [first + timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
+    answered_by = counts.groupby(["week_start", "role"])["people"].sum()
+    missing = [
+        {
+            "week_start": day,
+            "role": role,
+            "category": "not answered",
+            "people": max(int(heads) - int(answered_by.get((day, role), 0)), 0),
+        }
+        for day in weeks
+        for role, heads in head_counts
+    ]
+    return pd.concat([counts, pd.DataFrame(missing, columns=counts.columns)], ignore_index=True)
+
+
+def _alert_counts(
+    connection: Connection, unit: str, week: date, unit_roles: list[str]
+) -> pd.DataFrame:
+    alert, staff = db.alert, db.staff
+    query = (
+        select(staff.c.role, alert.c.rule, func.count(func.distinct(alert.c.staff_id)))
+        .join(staff, staff.c.id == alert.c.staff_id)
+        .where(staff.c.unit == unit, alert.c.week_start == week)
+        .group_by(staff.c.role, alert.c.rule)
+    )
+    rows = pd.DataFrame(connection.execute(query).all(), columns=["role", "rule", "people"])
+    person_rules = [rule for rule in RULE_NAMES if rule != "unit_high_share"]
+    table = rows.pivot_table(
+        index="role", columns="rule", values="people", aggfunc="sum", fill_value=0
+    )
+    return table.reindex(index=unit_roles, columns=person_rules, fill_value=0)
+
+
+def _unit_alerts(connection: Connection, unit: str, week: date) -> list[str]:
+    query = select(db.alert.c.reason).where(
+        db.alert.c.subject == f"unit:{unit}", db.alert.c.week_start == week
+    )
+    return list(connection.execute(query).scalars())
+
+
+def _benchmark(unit: str) -> dict | None:
+    """The NHS Staff Survey burnout rate of the unit's comparable trust type (latest year)."""
+    trust_type = survey.UNIT_BENCHMARK.get(unit)
+    if trust_type is None:
+        return None
+    rows = survey.nhs_benchmark(trust_type).sort_values("year")
+    if rows.empty:
+        return None
+    latest = rows.iloc[-1]
+    return {
+        "trust_type": trust_type,
+        "year": int(latest["year"]),
+        "rate": float(latest["burnout_rate"]),
+        "ci_low": float(latest["ci_low"]),
+        "ci_high": float(latest["ci_high"]),
+        "source": survey.NHS_SOURCE,
+    }
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def _read(connection: Connection, query) -> pd.DataFrame:
+    """A query's rows as a frame (columns named even when empty), with `week_start` as dates."""
+    frame = pd.DataFrame(
+        connection.execute(query).all(), columns=list(query.selected_columns.keys())
+    )
+    frame["week_start"] = frame["week_start"].map(as_date)
+    return frame
+
+
+def _frame(connection: Connection, query) -> pd.DataFrame:
+    frame = _read(connection, query)
+    frame["people"] = frame["people"].astype("int64")
+    return frame
+
+
+def as_date(value) -> date:
+    """Dates come back as `date` from PostgreSQL and sometimes as text or datetime from SQLite."""
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if hasattr(value, "date") and callable(value.date):
+        return value.date()
+    return value
