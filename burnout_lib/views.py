@@ -53,8 +53,12 @@ def scored_weeks(connection: Connection, model_version_id: int) -> list[date]:
 
 
 def checkin_weeks(connection: Connection) -> list[date]:
-    """Weeks with any check-in (a week may have data before it is scored)."""
-    query = select(db.checkin.c.week_start).group_by(db.checkin.c.week_start)
+    """Weeks with any check-in, oldest first (a week may have data before it is scored)."""
+    query = (
+        select(db.checkin.c.week_start)
+        .group_by(db.checkin.c.week_start)
+        .order_by(db.checkin.c.week_start)
+    )
     return [as_date(week) for week in connection.execute(query).scalars()]
 
 

@@ -1,0 +1,148 @@
+"""Small-group suppression: no shown number below the floor, and no hidden one recoverable."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from burnout_lib.suppression import ALL, TOTAL, suppress_table
+
+FLOOR = 5
+LEVELS = ["low", "moderate", "high"]
+
+
+def table(rows: dict[str, list[int]]) -> pd.DataFrame:
+    return pd.DataFrame.from_dict(rows, orient="index", columns=LEVELS)
+
+
+def recoverable(published: pd.DataFrame, truth: pd.DataFrame, additive: bool = True) -> set:
+    """Hidden cells whose value an attacker can pin down from what is shown.
+
+    The attacker knows every shown number, that counts are whole and not negative, and that
+    rows add up to their total and groups to the "all" row. For each hidden cell, integer
+    programs find its smallest and largest value consistent with that; a cell whose smallest
+    and largest agree is recoverable.
+    """
+    values = truth.to_numpy().astype(float)
+    hidden_mask = published.isna().to_numpy()
+    hidden = [tuple(cell) for cell in np.argwhere(hidden_mask)]
+    if not hidden:
+        return set()
+    index = {cell: k for k, cell in enumerate(hidden)}
+    rows, columns = values.shape
+    equations = [[(i, j) for i in range(rows)] for j in range(columns)]
+    if additive:
+        equations += [
+            [(i, j) for j in range(columns - 1)] + [(i, columns - 1)] for i in range(rows)
+        ]
+    matrix, target = [], []
+    for cells in equations:
+        # parts minus their sum (the last cell) is zero
+        *parts, whole = cells
+        coefficients = np.zeros(len(hidden))
+        constant = 0.0
+        for cell, sign in [(c, 1.0) for c in parts] + [(whole, -1.0)]:
+            if cell in index:
+                coefficients[index[cell]] += sign
+            else:
+                constant += sign * values[cell]
+        if coefficients.any():
+            matrix.append(coefficients)
+            target.append(-constant)
+    constraints = LinearConstraint(np.array(matrix), target, target) if matrix else ()
+    found = set()
+    bounds = Bounds(0, values.max())
+    for cell, k in index.items():
+        objective = np.zeros(len(hidden))
+        objective[k] = 1.0
+        low = milp(objective, constraints=constraints, integrality=1, bounds=bounds)
+        high = milp(-objective, constraints=constraints, integrality=1, bounds=bounds)
+        assert low.success and high.success
+        if round(low.fun) == round(-high.fun):
+            found.add(cell)
+    return found
+
+
+def truth_of(counts: pd.DataFrame) -> pd.DataFrame:
+    full = counts.copy()
+    full[TOTAL] = full.sum(axis=1)
+    full.loc[ALL] = full.sum(axis=0)
+    return full
+
+
+def test_a_large_table_is_shown_whole() -> None:
+    counts = table({"Nurse": [10, 6, 7], "Resident": [8, 5, 9]})
+    published = suppress_table(counts, FLOOR)
+    assert published.notna().all().all()
+    assert published.loc[ALL].tolist() == [18, 11, 16, 45]
+    assert published.loc["Nurse", TOTAL] == 23
+
+
+def test_a_small_count_is_hidden_with_a_partner_in_its_row_and_column() -> None:
+    counts = table({"Nurse": [10, 6, 2], "Resident": [8, 5, 9]})
+    published = suppress_table(counts, FLOOR)
+    assert pd.isna(published.loc["Nurse", "high"])
+    assert published.loc["Nurse"].isna().sum() >= 2
+    assert published["high"].isna().sum() >= 2
+    assert recoverable(published, truth_of(counts)) == set()
+
+
+def test_a_group_below_the_floor_is_hidden_whole_even_its_zeros() -> None:
+    counts = table({"Nurse": [10, 6, 7], "Porter": [3, 0, 0], "Resident": [8, 5, 9]})
+    published = suppress_table(counts, FLOOR)
+    assert published.loc["Porter"].isna().all()
+    assert recoverable(published, truth_of(counts)) == set()
+
+
+def test_a_unit_below_the_floor_shows_nothing() -> None:
+    counts = table({"Nurse": [2, 1, 1]})
+    published = suppress_table(counts, FLOOR)
+    assert published.isna().all().all()
+
+
+def test_subtracting_visible_roles_from_the_unit_reveals_nothing() -> None:
+    # the classic attack: unit high (11) − nurses' high (5) − residents' high (5) = the one
+    # technician at high risk
+    counts = table({"Nurse": [10, 6, 5], "Resident": [8, 5, 5], "Technician": [6, 3, 1]})
+    published = suppress_table(counts, FLOOR)
+    assert pd.isna(published.loc["Technician", "high"])
+    assert recoverable(published, truth_of(counts)) == set()
+
+
+def test_zeros_are_shown() -> None:
+    counts = table({"Nurse": [10, 0, 7], "Resident": [8, 0, 9]})
+    published = suppress_table(counts, FLOOR)
+    assert published.loc["Nurse", "moderate"] == 0
+    assert published.loc[ALL, "moderate"] == 0
+
+
+def test_overlapping_categories_use_the_head_count_for_small_groups() -> None:
+    alerts = pd.DataFrame(
+        {"sustained": [6, 2, 0], "rising_fast": [5, 0, 1]}, index=["Nurse", "Resident", "Porter"]
+    )
+    heads = pd.Series({"Nurse": 20, "Resident": 9, "Porter": 3})
+    published = suppress_table(alerts, FLOOR, additive=False, totals=heads)
+    assert published.loc["Porter"].isna().all()
+    assert pd.isna(published.loc["Resident", "sustained"])
+    assert published.loc[ALL, TOTAL] == 32
+    full = alerts.copy()
+    full[TOTAL] = heads
+    full.loc[ALL] = full.sum(axis=0)
+    assert recoverable(published, full, additive=False) == set()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_tables_never_show_a_small_count_or_leak_a_hidden_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    groups = int(rng.integers(1, 4))
+    counts = pd.DataFrame(
+        rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8], size=(groups, 3)),
+        index=[f"role {k}" for k in range(groups)],
+        columns=LEVELS,
+    )
+    published = suppress_table(counts, FLOOR)
+    shown = published.stack().dropna().astype(int)
+    assert ((shown == 0) | (shown >= FLOOR)).all()
+    small = truth_of(counts)[TOTAL].between(1, FLOOR - 1)
+    assert published[small.to_numpy()].isna().all().all()
+    assert recoverable(published, truth_of(counts)) == set()
