@@ -9,7 +9,7 @@ PORT ?= 8866
 .PHONY: help demo test lab lint format strip system-deps clean-demo
 
 help:
-	@echo "make demo   - install, build the demo database (if absent) and serve the dashboard"
+	@echo "make demo   - install, build the demo database (if absent) and serve the dashboard on http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make lab    - JupyterLab with the project installed"
 	@echo "make lint   - ruff check and ruff format --check"
@@ -30,6 +30,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/burnout demo
+	$(BIN)/burnout dashboard --host $(HOST) --port $(PORT)
 
 # Debian packages the tests drive for real: a PostgreSQL server and Chromium.
 system-deps:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib import db, views, weekly_plots
-from burnout_lib.config import Settings, display_url
+from burnout_lib.config import Settings
 from burnout_lib.errors import BurnoutError
 from burnout_lib.plots import RISK_COLOURS
 from burnout_lib.suppression import TOTAL
@@ -47,7 +47,7 @@ STYLE = """
 .bm table { border-collapse: collapse; font-size: 0.9rem; margin: 0.3rem 0 0.8rem; }
 .bm th, .bm td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: right; }
 .bm th:first-child, .bm td:first-child { text-align: left; }
-.bm td.text { text-align: left; max-width: 520px; }
+.bm td.text, .bm th.text { text-align: left; max-width: 520px; }
 .bm img { max-width: 100%; height: auto; display: block; }
 .bm .notice { background: #f3f6fa; border-left: 4px solid #0072B2; padding: 0.6rem 0.9rem;
               margin: 0.5rem 0; }
@@ -94,12 +94,15 @@ def figure_html(fig: Figure, name: str) -> str:
 
 def table_html(frame: pd.DataFrame, name: str, text_columns: tuple[str, ...] = ()) -> str:
     """A small table; `text_columns` are left-aligned prose."""
-    head = "".join(f"<th>{_escape(c)}</th>" for c in frame.columns)
+    prose = ' class="text"'
+    head = "".join(
+        f"<th{prose if c in text_columns else ''}>{_escape(c)}</th>" for c in frame.columns
+    )
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, values, strict=True):
-            css = ' class="text"' if column in text_columns else ""
+            css = prose if column in text_columns else ""
             content = value if column == "risk level" else _escape(value)
             cells.append(f"<td{css}>{content}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -209,8 +212,10 @@ class Dashboard:
         return self._banner()
 
     def _banner(self) -> str:
-        model = f" · model version {self.model_version_id}" if self.model_version_id else ""
-        return f'<div class="muted">{_escape(display_url(self.engine.url))}{model}</div>'
+        if self.model_version_id is None:
+            return ""
+        latest = f" · latest scored week {_week_label(max(self.scored))}" if self.scored else ""
+        return f'<div class="muted">Scores from model version {self.model_version_id}{latest}</div>'
 
     # --- updates -----------------------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Fi
                label="chosen week")  # fmt: skip
     if threshold is not None:
         ax.axhline(threshold, color=OKABE_ITO["black"], linestyle=":", linewidth=1,
-                   label=f"alerting threshold ({threshold:.0%})")  # fmt: skip
+                   label=f"moderate risk from {threshold:.0%}")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_ylabel("burnout probability")

@@ -244,3 +244,31 @@ def test_an_unreachable_database_shows_a_friendly_message(browser, tmp_path):
         shot(page, "unreachable-database")
     finally:
         served.stop()
+
+
+def test_the_demo_database_is_served_as_make_demo_does(browser, tmp_path):
+    """`make demo` runs `burnout demo` then `burnout dashboard`; the README's screenshots come
+    from here (1280×800)."""
+    data = tmp_path / "demo"
+    env = dict(os.environ, BURNOUT_DATA_DIR=str(data))
+    env.pop("BURNOUT_DB_URL", None)
+    built = subprocess.run([str(BURNOUT), "--quiet", "demo"], env=env, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    served = Served(f"sqlite:///{data / 'burnout.db'}", data, tmp_path / "voila.log")
+    try:
+        page = open_page(browser, served)
+        page.get_by_role("tab", name="Team").click()
+        choose(page, "unit", "Emergency department")
+        view = section(page, "team")
+        expect(view.locator("h2")).to_have_text("Emergency department: week of 29 Jun 2026")
+        expect(view.locator('[data-benchmark="nhs"]')).to_contain_text("NHS Staff Survey 2023")
+        page.screenshot(path=str(ARTIFACTS / "demo-team.png"))
+        page.get_by_role("tab", name="My week").click()
+        person = page.locator(".bm-person input")
+        person.fill("deft-kestrel-99")
+        person.press("Enter")
+        expect(section(page, "my-week").locator('[data-table="risk-log"]')).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "demo-my-week.png"))
+    finally:
+        served.stop()
