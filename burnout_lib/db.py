@@ -189,6 +189,9 @@ alert = Table(
 )
 
 Index("ix_recording_staff_week", recording.c.staff_id, recording.c.week_start)
+Index("ix_weekly_risk_model_version_id_week_start", weekly_risk.c.model_version_id,
+      weekly_risk.c.week_start)  # fmt: skip
+Index("ix_staff_unit_role", staff.c.unit, staff.c.role)
 
 
 def make_engine(url: str) -> Engine:
