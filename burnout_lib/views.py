@@ -291,19 +291,18 @@ def team_weeks(
     row = role if role is not None else ALL
     week_index = [first + timedelta(weeks=k) for k in range(weeks)]
 
-    level_counts = _level_counts(connection, unit, first, week, model_version_id)
-    checkin_counts = _checkin_counts(connection, unit, first, week)
+    risk = level_counts(connection, unit, first, week, model_version_id)
+    answers = checkin_counts(connection, unit, first, week)
     levels, checkins, head_counts = [], [], {}
     for day in week_index:
-        by_role = _by_role(level_counts, day, unit_roles, db.RISK_LEVELS)
-        table = suppress_table(by_role, floor)
-        levels.append(table.loc[row].rename(day))
+        by_role = by_group(risk, day, unit_roles, db.RISK_LEVELS)
+        levels.append(suppress_table(by_role, floor).loc[row].rename(day))
         head_counts[day] = by_role.sum(axis=1)
-        by_role = _by_role(checkin_counts, day, unit_roles, CHECKIN_CATEGORIES)
+        by_role = by_group(answers, day, unit_roles, CHECKIN_CATEGORIES)
         checkins.append(suppress_table(by_role, floor).loc[row].rename(day))
 
-    alert_counts = _alert_counts(connection, unit, week, unit_roles)
-    alerts = suppress_table(alert_counts, floor, additive=False, totals=head_counts[week]).loc[row]
+    alerted = by_group(alert_counts(connection, unit, week), week, unit_roles, PERSON_RULES)
+    alerts = suppress_table(alerted, floor, additive=False, totals=head_counts[week]).loc[row]
     team = TeamWeeks(
         unit=unit,
         role=role,
@@ -319,94 +318,110 @@ def team_weeks(
     return team
 
 
-def _by_role(
-    counts: pd.DataFrame, day: date, unit_roles: list[str], categories: tuple[str, ...]
+def by_group(
+    counts: pd.DataFrame, day: date, groups: list[str], categories: tuple[str, ...]
 ) -> pd.DataFrame:
-    rows = counts[counts["week_start"] == day]
+    """One week of `level_counts`/`checkin_counts`/`alert_counts` as a groups × categories table."""
+    rows = counts[counts["week_start"] == day] if "week_start" in counts else counts
     table = rows.pivot_table(
-        index="role", columns="category", values="people", aggfunc="sum", fill_value=0
+        index="group", columns="category", values="people", aggfunc="sum", fill_value=0
     )
-    return table.reindex(index=unit_roles, columns=list(categories), fill_value=0)
+    return table.reindex(index=groups, columns=list(categories), fill_value=0).astype("int64")
 
 
-def _level_counts(
-    connection: Connection, unit: str, first: date, last: date, model_version_id: int
+def _grouping(unit: str | None):
+    """Within a unit, teams are roles; across the hospital, they are units."""
+    return db.staff.c.role if unit is not None else db.staff.c.unit
+
+
+def _in_unit(query, unit: str | None):
+    return query.where(db.staff.c.unit == unit) if unit is not None else query
+
+
+def level_counts(
+    connection: Connection, unit: str | None, first: date, last: date, model_version_id: int
 ) -> pd.DataFrame:
-    risk, staff = db.weekly_risk, db.staff
+    """People at each risk level per week and group (roles of `unit`, or units when None)."""
+    risk, group = db.weekly_risk, _grouping(unit)
     query = (
         select(
             risk.c.week_start,
-            staff.c.role,
+            group.label("group"),
             risk.c.level.label("category"),
             func.count().label("people"),
         )
-        .join(staff, staff.c.id == risk.c.staff_id)
+        .join(db.staff, db.staff.c.id == risk.c.staff_id)
         .where(
-            staff.c.unit == unit,
             risk.c.model_version_id == model_version_id,
             risk.c.week_start.between(first, last),
         )
-        .group_by(risk.c.week_start, staff.c.role, risk.c.level)
+        .group_by(risk.c.week_start, group, risk.c.level)
     )
-    return _frame(connection, query)
+    return _frame(connection, _in_unit(query, unit))
 
 
-def _checkin_counts(connection: Connection, unit: str, first: date, last: date) -> pd.DataFrame:
-    """Per week and role: consenting staff who answered at/above the cut-off, below it, or not."""
+def checkin_counts(
+    connection: Connection, unit: str | None, first: date, last: date
+) -> pd.DataFrame:
+    """Per week and group: consenting staff who answered at/above the cut-off, below it, or not."""
     staff, consent, checkin = db.staff, db.consent, db.checkin
-    consenting = (
-        select(staff.c.id, staff.c.role)
+    consenting = _in_unit(
+        select(staff.c.id, _grouping(unit).label("group"))
         .join(consent, consent.c.staff_id == staff.c.id)
-        .where(staff.c.unit == unit, consent.c.channel == "checkin", consent.c.granted == true())
-        .subquery()
-    )
+        .where(consent.c.channel == "checkin", consent.c.granted == true()),
+        unit,
+    ).subquery()
     head_counts = connection.execute(
-        select(consenting.c.role, func.count()).group_by(consenting.c.role)
+        select(consenting.c.group, func.count()).group_by(consenting.c.group)
     ).all()
     answered = case((checkin.c.score >= BURNOUT_CUTOFF, "burnt out"), else_="not burnt out")
     query = (
         select(
             checkin.c.week_start,
-            consenting.c.role,
+            consenting.c.group,
             answered.label("category"),
             func.count().label("people"),
         )
         .join(consenting, consenting.c.id == checkin.c.staff_id)
         .where(checkin.c.week_start.between(first, last), checkin.c.score.is_not(None))
-        .group_by(checkin.c.week_start, consenting.c.role, answered)
+        .group_by(checkin.c.week_start, consenting.c.group, answered)
     )
     counts = _frame(connection, query)
     weeks = [first + timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
-    answered_by = counts.groupby(["week_start", "role"])["people"].sum()
+    answered_by = counts.groupby(["week_start", "group"])["people"].sum()
     missing = [
         {
             "week_start": day,
-            "role": role,
+            "group": group,
             "category": "not answered",
-            "people": max(int(heads) - int(answered_by.get((day, role), 0)), 0),
+            "people": max(int(heads) - int(answered_by.get((day, group), 0)), 0),
         }
         for day in weeks
-        for role, heads in head_counts
+        for group, heads in head_counts
     ]
     return pd.concat([counts, pd.DataFrame(missing, columns=counts.columns)], ignore_index=True)
 
 
-def _alert_counts(
-    connection: Connection, unit: str, week: date, unit_roles: list[str]
-) -> pd.DataFrame:
-    alert, staff = db.alert, db.staff
+def alert_counts(connection: Connection, unit: str | None, week: date) -> pd.DataFrame:
+    """People with each kind of personal alert in the week, per group."""
+    alert, group = db.alert, _grouping(unit)
     query = (
-        select(staff.c.role, alert.c.rule, func.count(func.distinct(alert.c.staff_id)))
-        .join(staff, staff.c.id == alert.c.staff_id)
-        .where(staff.c.unit == unit, alert.c.week_start == week)
-        .group_by(staff.c.role, alert.c.rule)
+        select(
+            group.label("group"),
+            alert.c.rule.label("category"),
+            func.count(func.distinct(alert.c.staff_id)).label("people"),
+        )
+        .join(db.staff, db.staff.c.id == alert.c.staff_id)
+        .where(alert.c.week_start == week)
+        .group_by(group, alert.c.rule)
     )
-    rows = pd.DataFrame(connection.execute(query).all(), columns=["role", "rule", "people"])
-    person_rules = [rule for rule in RULE_NAMES if rule != "unit_high_share"]
-    table = rows.pivot_table(
-        index="role", columns="rule", values="people", aggfunc="sum", fill_value=0
-    )
-    return table.reindex(index=unit_roles, columns=person_rules, fill_value=0)
+    rows = pd.DataFrame(connection.execute(_in_unit(query, unit)).all(),
+                        columns=["group", "category", "people"])  # fmt: skip
+    rows["people"] = rows["people"].astype("int64")
+    return rows
+
+
+PERSON_RULES = tuple(rule for rule in RULE_NAMES if rule != "unit_high_share")
 
 
 def _unit_alerts(connection: Connection, unit: str, week: date) -> list[str]:
