@@ -214,6 +214,28 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
         print(line, flush=True)
 
 
+def _report_week(text: str) -> date:
+    if text == "last":
+        from burnout_lib.report import last_complete_week
+
+        return last_complete_week(date.today())
+    return _iso_date(text)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.report_runner import run_report
+
+    run = run_report(
+        settings,
+        args.week,
+        unit=args.unit,
+        out_dir=Path(args.out) if args.out else None,
+        score_first=not args.no_score,
+        show_pseudonyms=args.named,
+    )
+    print(run.summary())
+
+
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.dashboard_server import serve
 
@@ -326,6 +348,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ack = add("acknowledge", cmd_acknowledge, "mark an alert as seen and acted on")
     ack.add_argument("alert_id", type=int)
+
+    reporting = add("report", cmd_report, "write the weekly report (HTML) for a week")
+    reporting.add_argument(
+        "--week", type=_report_week, required=True, metavar="YYYY-MM-DD|last",
+        help="any day of the week to report, or `last` for the last complete week",
+    )  # fmt: skip
+    reporting.add_argument("--unit", help="one unit (default: the whole hospital)")
+    reporting.add_argument(
+        "--out", metavar="DIR", help="reports folder (default: DATA_DIR/reports)"
+    )
+    reporting.add_argument("--no-score", action="store_true", help="do not score the week first")
+    reporting.add_argument(
+        "--named", action="store_true", help="name alerted people (for occupational health only)"
+    )
 
     dashboard = add("dashboard", cmd_dashboard, "serve the weekly dashboard with Voila")
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")

@@ -27,7 +27,7 @@ from burnout_lib import db, views, weekly_plots
 from burnout_lib.config import Settings
 from burnout_lib.errors import BurnoutError
 from burnout_lib.plots import RISK_COLOURS
-from burnout_lib.suppression import TOTAL
+from burnout_lib.suppression import TOTAL, shown
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,6 @@ def table_html(frame: pd.DataFrame, name: str, text_columns: tuple[str, ...] = (
 
 def _week_label(week: date) -> str:
     return f"{week:%d %b %Y}"
-
-
-def _count(value: object) -> str:
-    return "hidden" if pd.isna(value) else f"{int(value):,}"
 
 
 def _percent(value: object) -> str:
@@ -356,7 +352,7 @@ class Dashboard:
             return "".join(parts)
         else:
             counts = " · ".join(
-                f"{level_badge(level)} {_count(team.levels.at[week, level])}"
+                f"{level_badge(level)} {shown(team.levels.at[week, level])}"
                 for level in db.RISK_LEVELS
             )
             parts.append(
@@ -395,8 +391,8 @@ def _team_tables(team: views.TeamWeeks) -> str:
     table = pd.DataFrame(
         {
             "week starting": [_week_label(w) for w in levels.index],
-            "staff scored": levels[TOTAL].map(_count),
-            **{f"{level} risk": levels[level].map(_count) for level in db.RISK_LEVELS},
+            "staff scored": levels[TOTAL].map(shown),
+            **{f"{level} risk": levels[level].map(shown) for level in db.RISK_LEVELS},
             "check-ins answered": [
                 "hidden" if pd.isna(n) or pd.isna(t) else f"{int(t - n):,} of {int(t):,}"
                 for n, t in zip(checkins["not answered"], checkins[TOTAL], strict=True)
@@ -405,7 +401,7 @@ def _team_tables(team: views.TeamWeeks) -> str:
         }
     )
     alerts = pd.DataFrame(
-        {"alert": team.alerts.index, "people this week": team.alerts.map(_count).to_numpy()}
+        {"alert": team.alerts.index, "people this week": team.alerts.map(shown).to_numpy()}
     )
     return (
         "<h3>Weekly counts</h3>"

@@ -314,7 +314,7 @@ def team_weeks(
     )
     if role is None and team.shown:
         team.unit_alerts = _unit_alerts(connection, unit, week)
-    team.benchmark = _benchmark(unit)
+    team.benchmark = nhs_reference(survey.UNIT_BENCHMARK.get(unit))
     return team
 
 
@@ -431,9 +431,8 @@ def _unit_alerts(connection: Connection, unit: str, week: date) -> list[str]:
     return list(connection.execute(query).scalars())
 
 
-def _benchmark(unit: str) -> dict | None:
-    """The NHS Staff Survey burnout rate of the unit's comparable trust type (latest year)."""
-    trust_type = survey.UNIT_BENCHMARK.get(unit)
+def nhs_reference(trust_type: str | None) -> dict | None:
+    """The NHS Staff Survey burnout rate of a trust type (latest year), or None without one."""
     if trust_type is None:
         return None
     rows = survey.nhs_benchmark(trust_type).sort_values("year")

@@ -135,3 +135,29 @@ def team_burnout_chart(rate: pd.Series, benchmark: dict | None, title: str) -> F
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               fontsize="small")  # fmt: skip
     return fig
+
+
+def group_levels_chart(table: pd.DataFrame, title: str) -> Figure:
+    """One week's share of staff at each risk level per unit (or role); hidden numbers grey."""
+    fig = _figure(7.5, 0.45 * max(len(table), 3) + 1.4)
+    if table.empty:
+        return _empty(fig, title)
+    ax = fig.subplots()
+    names = list(table.index)[::-1]
+    rows = table.loc[names]
+    total = rows[TOTAL].astype("Float64")
+    left = np.zeros(len(rows))
+    for level in RISK_LEVELS:
+        share = (rows[level].astype("Float64") / total).fillna(0).to_numpy(dtype=float)
+        ax.barh(names, share, left=left, color=RISK_COLOURS[level], edgecolor="white",
+                label=f"{level} risk")  # fmt: skip
+        left += share
+    no_one = total.fillna(1).eq(0).to_numpy()
+    ax.barh(names, np.where(no_one, 0.0, 1.0 - left), left=left, color=HIDDEN_COLOUR,
+            hatch="//", edgecolor="white", label="hidden (too few people)")  # fmt: skip
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_xlabel("share of staff scored")
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
+    return fig
