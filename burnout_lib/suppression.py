@@ -31,37 +31,126 @@ def suppress_table(
     rows have no total to subtract from, and the total of a group must be given in `totals` (the
     group's head count) to apply the small-group rule.
     """
+    nested = counts.copy()
+    nested.index = pd.MultiIndex.from_arrays([nested.index, [ALL] * len(nested)])
+    if totals is not None:
+        totals = totals.copy()
+        totals.index = nested.index
+    published = suppress_nested(nested, floor, additive=additive, totals=totals, roles=False)
+    published.index = published.index.get_level_values(0)
+    return published
+
+
+def suppress_nested(
+    counts: pd.DataFrame,
+    floor: int,
+    *,
+    additive: bool = True,
+    totals: pd.Series | None = None,
+    roles: bool = True,
+) -> pd.DataFrame:
+    """Suppress a whole hospital at once: rows (unit, role) of `counts`, plus a margin row
+    (unit, "all") per unit and ("all", "all") for the hospital, each with a `total` column.
+
+    Suppressing the hierarchy together keeps every published view consistent: a unit's total in
+    a hospital-wide report and the same unit's total in its own team view are hidden alike, so
+    no hidden group can be worked out by putting two views side by side.
+    """
     if floor < 1:
         raise ValueError("the floor must be at least 1")
     table = counts.astype("int64").copy()
     if additive:
         table[TOTAL] = table.sum(axis=1)
+    elif totals is not None:
+        table[TOTAL] = totals.reindex(table.index).fillna(0).astype("int64")
     else:
-        table[TOTAL] = (
-            totals.reindex(table.index).fillna(0).astype("int64")
-            if totals is not None
-            else table.max(axis=1)
-        )
-    table.loc[ALL] = table.sum(axis=0)
-    values = table.to_numpy()
+        table[TOTAL] = table.max(axis=1)
+    units = list(dict.fromkeys(table.index.get_level_values(0)))
+    parts, members = [], {}
+    for unit in units:
+        rows = table.xs(unit, level=0, drop_level=False) if roles else table.loc[[unit]]
+        if roles:
+            margin = rows.sum(axis=0).to_frame().T
+            margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
+            parts += [rows, margin]
+        else:
+            parts.append(rows)
+    full = pd.concat(parts) if parts else table
+    hospital = (
+        table.sum(axis=0).to_frame().T
+        if not roles
+        else full[full.index.get_level_values(1) == ALL].sum(axis=0).to_frame().T
+    )
+    hospital.index = pd.MultiIndex.from_tuples([(ALL, ALL)])
+    full = pd.concat([full, hospital]).astype("int64")
+    position = {key: k for k, key in enumerate(full.index)}
+    for unit in units:
+        members[unit] = [position[key] for key in full.index if key[0] == unit and key[1] != ALL]
+
+    values = full.to_numpy()
     hidden = (values > 0) & (values < floor)
     small_group = (values[:, -1] > 0) & (values[:, -1] < floor)
     hidden[small_group, :] = True
-    _complement(values, hidden, additive)
-    return table.astype("Int64").mask(hidden)
+    equations = _equations(full, position, members, roles, additive)
+    _complement(values, hidden, equations)
+    return full.astype("Int64").mask(hidden)
 
 
-def _complement(values: np.ndarray, hidden: np.ndarray, additive: bool) -> None:
-    """Hide more cells until no row or column equation has exactly one unknown."""
-    rows, columns = values.shape
-    equations: list[list[tuple[int, int]]] = []
-    # each column: the groups add up to the "all" row (the last row)
+def _equations(full, position, members, roles: bool, additive: bool) -> list[list[tuple]]:
+    """Every sum a reader knows: parts first, their sum last."""
+    columns = full.shape[1]
+    equations = []
+    unit_rows = (
+        [position[(unit, ALL)] for unit in members]
+        if roles
+        else [position[key] for key in full.index if key[0] != ALL]
+    )
+    hospital = position[(ALL, ALL)]
     for j in range(columns):
-        equations.append([(i, j) for i in range(rows)])
+        equations.append([(i, j) for i in unit_rows] + [(hospital, j)])
+        if roles:
+            for unit, rows in members.items():
+                equations.append([(i, j) for i in rows] + [(position[(unit, ALL)], j)])
     if additive:
-        # each row: the categories add up to the total (the last column)
-        for i in range(rows):
+        for i in range(full.shape[0]):
             equations.append([(i, j) for j in range(columns)])
+    return equations
+
+
+def _complement(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> None:
+    """Hide more cells until no hidden cell can be worked out from the sums a reader knows.
+
+    First the quick rule (no sum with exactly one hidden cell), then an exact check: a hidden
+    cell is determined when the sums pin it down in combination (its coordinate vanishes from
+    every solution of the homogeneous system); each such cell gets one more hidden partner.
+    """
+    while True:
+        _single_unknowns(values, hidden, equations)
+        determined = _determined(values, hidden, equations)
+        if not determined:
+            return
+        partner = _nearest_visible(values, hidden, equations, determined[0])
+        if partner is None:  # nothing left that could be hidden
+            return
+        hidden[partner] = True
+
+
+def _nearest_visible(values, hidden, equations, start: tuple) -> tuple | None:
+    """The smallest shown cell in a sum with `start`, or else in a sum with a hidden cell linked
+    to it: hiding it gives `start` room to move."""
+    seen, frontier = {start}, [start]
+    while frontier:
+        sums = [cells for cells in equations if any(cell in cells for cell in frontier)]
+        visible = {c for cells in sums for c in cells if not hidden[c]}
+        if visible:
+            nonzero = [c for c in visible if values[c] > 0]
+            return min(nonzero or visible, key=lambda c: (values[c], c))
+        frontier = [c for cells in sums for c in cells if c not in seen]
+        seen.update(frontier)
+    return None
+
+
+def _single_unknowns(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> None:
     changed = True
     while changed:
         changed = False
@@ -76,6 +165,62 @@ def _complement(values: np.ndarray, hidden: np.ndarray, additive: bool) -> None:
                 continue
             hidden[chosen] = True
             changed = True
+
+
+def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> list:
+    """Hidden cells whose value follows from the shown cells, the sums and counts being ≥ 0.
+
+    A hidden cell can change without changing anything shown exactly when some direction d in
+    the null space of the sums has d ≠ 0 on it and d ≥ 0 on the hidden cells that are 0 (they
+    cannot go lower). Most cells pass a quick test on a null-space basis; the rest get a small
+    linear programme. The sums of these tables have ±1 cycle bases, so a fractional direction
+    means a whole-number one too.
+    """
+    cells = [tuple(int(x) for x in cell) for cell in np.argwhere(hidden)]
+    if not cells:
+        return []
+    index = {cell: k for k, cell in enumerate(cells)}
+    rows = []
+    for equation in equations:
+        *parts, whole = equation
+        row = np.zeros(len(cells))
+        for cell, sign in [(c, 1.0) for c in parts] + [(whole, -1.0)]:
+            if cell in index:
+                row[index[cell]] += sign
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    _, singular, vt = np.linalg.svd(np.array(rows))
+    basis = vt[int((singular > 1e-9).sum()) :]  # rows: directions that change no sum
+    zeros = np.array([values[cell] == 0 for cell in cells])
+    determined = []
+    for k, cell in enumerate(cells):
+        moving = np.abs(basis[:, k]) > 1e-9 if len(basis) else np.zeros(0, bool)
+        if not moving.any():
+            determined.append(cell)
+            continue
+        if not zeros.any() or (np.abs(basis[moving][:, zeros]) < 1e-9).all(axis=1).any():
+            continue  # a direction that leaves the zero cells alone
+        if not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
+            determined.append(cell)
+    return determined
+
+
+def _can_move(basis: np.ndarray, zeros: np.ndarray, k: int, sign: float) -> bool:
+    """Is there d = basis.T @ w with d[k] = sign and d ≥ 0 on the zero cells?"""
+    from scipy.optimize import linprog
+
+    found = linprog(
+        np.zeros(len(basis)),
+        A_ub=-basis.T[zeros],
+        b_ub=np.zeros(int(zeros.sum())),
+        A_eq=basis.T[[k]],
+        b_eq=[sign],
+        bounds=(None, None),
+        method="highs",
+    )
+    return found.status == 0
 
 
 def shown(value: object) -> str:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from burnout_lib.suppression import ALL, TOTAL, suppress_table
+from burnout_lib.suppression import ALL, TOTAL, suppress_nested, suppress_table
 
 FLOOR = 5
 LEVELS = ["low", "moderate", "high"]
@@ -15,29 +15,34 @@ def table(rows: dict[str, list[int]]) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=LEVELS)
 
 
+def flat_equations(rows: int, columns: int, additive: bool = True) -> list[list[tuple]]:
+    """Groups add up to the last row; with `additive`, categories add up to the last column."""
+    equations = [[(i, j) for i in range(rows)] for j in range(columns)]
+    if additive:
+        equations += [[(i, j) for j in range(columns)] for i in range(rows)]
+    return equations
+
+
 def recoverable(published: pd.DataFrame, truth: pd.DataFrame, additive: bool = True) -> set:
+    """Hidden cells of a flat table (groups plus an "all" row) an attacker can pin down."""
+    return solve(published, truth, flat_equations(*truth.shape, additive=additive))
+
+
+def solve(published: pd.DataFrame, truth: pd.DataFrame, equations: list[list[tuple]]) -> set:
     """Hidden cells whose value an attacker can pin down from what is shown.
 
-    The attacker knows every shown number, that counts are whole and not negative, and that
-    rows add up to their total and groups to the "all" row. For each hidden cell, integer
+    The attacker knows every shown number, that counts are whole and not negative, and every
+    sum in `equations` (all cells but the last add up to the last). For each hidden cell, integer
     programs find its smallest and largest value consistent with that; a cell whose smallest
     and largest agree is recoverable.
     """
     values = truth.to_numpy().astype(float)
-    hidden_mask = published.isna().to_numpy()
-    hidden = [tuple(cell) for cell in np.argwhere(hidden_mask)]
+    hidden = [tuple(cell) for cell in np.argwhere(published.isna().to_numpy())]
     if not hidden:
         return set()
     index = {cell: k for k, cell in enumerate(hidden)}
-    rows, columns = values.shape
-    equations = [[(i, j) for i in range(rows)] for j in range(columns)]
-    if additive:
-        equations += [
-            [(i, j) for j in range(columns - 1)] + [(i, columns - 1)] for i in range(rows)
-        ]
     matrix, target = [], []
     for cells in equations:
-        # parts minus their sum (the last cell) is zero
         *parts, whole = cells
         coefficients = np.zeros(len(hidden))
         constant = 0.0
@@ -146,3 +151,65 @@ def test_random_tables_never_show_a_small_count_or_leak_a_hidden_one(seed: int) 
     small = truth_of(counts)[TOTAL].between(1, FLOOR - 1)
     assert published[small.to_numpy()].isna().all().all()
     assert recoverable(published, truth_of(counts)) == set()
+
+
+def nested_truth(counts: pd.DataFrame) -> tuple[pd.DataFrame, list[list[tuple]]]:
+    """The full hierarchy (roles, unit margins, hospital) and every sum a reader knows."""
+    counts = counts.copy()
+    counts[TOTAL] = counts.sum(axis=1)
+    parts = []
+    for unit in dict.fromkeys(counts.index.get_level_values(0)):
+        rows = counts.xs(unit, level=0, drop_level=False)
+        margin = rows.sum().to_frame().T
+        margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
+        parts += [rows, margin]
+    full = pd.concat(parts)
+    hospital = full[full.index.get_level_values(1) == ALL].sum().to_frame().T
+    hospital.index = pd.MultiIndex.from_tuples([(ALL, ALL)])
+    full = pd.concat([full, hospital])
+    at = {key: k for k, key in enumerate(full.index)}
+    columns = full.shape[1]
+    equations = [[(i, j) for j in range(columns)] for i in range(len(full))]
+    margins = [at[key] for key in full.index if key[1] == ALL and key[0] != ALL]
+    for j in range(columns):
+        equations.append([(i, j) for i in margins] + [(at[(ALL, ALL)], j)])
+        for unit in dict.fromkeys(counts.index.get_level_values(0)):
+            rows = [at[key] for key in full.index if key[0] == unit and key[1] != ALL]
+            equations.append([(i, j) for i in rows] + [(at[(unit, ALL)], j)])
+    return full, equations
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_unit_team_views_and_the_hospital_report_together_reveal_nothing(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    keys = [
+        (f"unit {u}", f"role {r}")
+        for u in range(int(rng.integers(2, 4)))
+        for r in range(int(rng.integers(1, 4)))
+    ]
+    counts = pd.DataFrame(
+        rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9], size=(len(keys), 3)),
+        index=pd.MultiIndex.from_tuples(keys),
+        columns=LEVELS,
+    )
+    published = suppress_nested(counts, FLOOR)
+    truth, equations = nested_truth(counts)
+    assert list(published.index) == list(truth.index)
+    shown = published.stack().dropna().astype(int)
+    assert ((shown == 0) | (shown >= FLOOR)).all()
+    assert (shown == truth.stack()[shown.index]).all()
+    assert solve(published, truth, equations) == set()
+
+
+def test_a_unit_s_total_is_hidden_in_every_view_when_the_hospital_needs_it() -> None:
+    # a 3-person unit is hidden; the other unit's total must go too, or the hospital total
+    # minus it gives the 3 away, whether read from the report or from the unit's team view
+    counts = pd.DataFrame(
+        [[11, 5, 2], [3, 0, 0]],
+        index=pd.MultiIndex.from_tuples([("Ward A", "Nurse"), ("Tiny", "Porter")]),
+        columns=LEVELS,
+    )
+    published = suppress_nested(counts, FLOOR)
+    assert published.loc[(ALL, ALL), TOTAL] == 21
+    assert pd.isna(published.loc[("Ward A", ALL), TOTAL])
+    assert pd.isna(published.loc[("Ward A", "Nurse"), TOTAL])
