@@ -18,8 +18,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
 from burnout_lib import db, survey, views
-from burnout_lib.errors import NotFound
-from burnout_lib.suppression import ALL, TOTAL, suppress_table
+from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.suppression import ALL, TOTAL
 
 #: What may help, per kind of alert, for readers who see counts rather than people.
 RULE_ACTIONS: dict[str, str] = {
@@ -56,6 +56,8 @@ class WeeklyReport:
     burnout_rate: float | None
     data_hash: str
     show_pseudonyms: bool
+    #: units left out of the hospital's figures this week for having fewer people than the floor
+    small_units: int = 0
 
     @property
     def scope(self) -> str:
@@ -76,28 +78,45 @@ def weekly_report(
         raise NotFound("no weeks have been scored yet: run `burnout score` first")
     if unit is not None and unit not in views.units(connection):
         raise NotFound(f"no unit called {unit!r}")
+    if floor < 3:
+        raise InvalidInput(f"the privacy floor is {floor}; it can never be below 3 people")
     previous = week - timedelta(weeks=1)
-    groups = views.roles(connection, unit) if unit else views.units(connection)
-    risk = views.level_counts(connection, unit, previous, week, model_version_id)
-    if risk[risk["week_start"] == week].empty:
-        raise NotFound(f"no scores for the week of {week} (model version {model_version_id})")
-    answers = views.checkin_counts(connection, unit, week, week)
-    alerted = views.alert_counts(connection, unit, week)
+    everyone = views.teams(connection)
+    risk = views.level_counts(connection, previous, week, model_version_id)
+    if unit is not None:
+        risk_here = risk[risk["unit"] == unit]
+    else:
+        risk_here = risk
+    if risk_here[risk_here["week_start"] == week].empty:
+        where = f" in {unit}" if unit else ""
+        raise NotFound(
+            f"no scores for the week of {week}{where} (model version {model_version_id})"
+        )
+    answers = views.checkin_counts(connection, week, week)
+    alerted = views.alert_counts(connection, week)
+
+    def scope(table: pd.DataFrame) -> pd.DataFrame:
+        """The rows this report shows: the unit's roles, or every unit; then their "all" row."""
+        if unit is not None:
+            rows = table.xs(unit, level=0)
+        else:
+            rows = table[table.index.get_level_values(1) == ALL].droplevel(1)
+        return rows
 
     tables = {
-        day: suppress_table(views.by_group(risk, day, groups, db.RISK_LEVELS), floor)
+        day: scope(views.hospital_table(risk, day, everyone, db.RISK_LEVELS, floor))
         for day in (previous, week)
     }
-    heads = views.by_group(risk, week, groups, db.RISK_LEVELS).sum(axis=1)
-    checkins = suppress_table(
-        views.by_group(answers, week, groups, views.CHECKIN_CATEGORIES), floor
+    heads = views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
+    checkins = scope(views.hospital_table(answers, week, everyone, views.CHECKIN_CATEGORIES, floor))
+    alert_table = scope(
+        views.hospital_table(alerted, None, everyone, views.PERSON_RULES, floor, totals=heads)
     )
-    alert_table = suppress_table(
-        views.by_group(alerted, week, groups, views.PERSON_RULES),
-        floor,
-        additive=False,
-        totals=heads,
+    groups = [g for g in tables[week].index if g != ALL]
+    unit_sizes = (
+        views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1).groupby(level=0).sum()
     )
+    small_units = 0 if unit else int(((unit_sizes > 0) & (unit_sizes < floor)).sum())
     headline = pd.DataFrame({day: table.loc[ALL] for day, table in tables.items()}).T
     headline["high share"] = _share(headline["high"], headline[TOTAL])
 
@@ -113,8 +132,7 @@ def weekly_report(
     new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
     if not show_pseudonyms:
         new = _alert_count_table(alert_table)
-        by = "role" if unit else "unit"
-        still_open = _open_count_table(still_open, by, groups, heads, floor)
+        still_open = _open_count_table(still_open, everyone, heads, floor, unit)
     unit_alerts = _unit_alert_names(connection, unit, week, groups)
     digest = hashlib.sha256()
     for frame in (risk, answers, alerted):
@@ -133,6 +151,7 @@ def weekly_report(
         burnout_rate=None if pd.isna(rate) else float(rate),
         data_hash=digest.hexdigest(),
         show_pseudonyms=show_pseudonyms,
+        small_units=small_units,
     )
 
 
@@ -209,12 +228,13 @@ def _alert_count_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _open_count_table(
-    rows: pd.DataFrame, by: str, groups: list[str], heads: pd.Series, floor: int
+    rows: pd.DataFrame, everyone: list, heads: pd.Series, floor: int, unit: str | None
 ) -> pd.DataFrame:
-    counts = pd.DataFrame({"group": rows[by], "category": rows["rule"], "people": 1})
-    table = views.by_group(counts, None, groups, views.PERSON_RULES)
-    suppressed = suppress_table(table, floor, additive=False, totals=heads)
-    return _alert_count_table(suppressed)
+    counts = pd.DataFrame(
+        {"unit": rows["unit"], "role": rows["role"], "category": rows["rule"], "people": 1}
+    )
+    table = views.hospital_table(counts, None, everyone, views.PERSON_RULES, floor, totals=heads)
+    return _alert_count_table(table.loc[(unit or ALL, ALL)].to_frame().T.set_axis([ALL]))
 
 
 def _unit_alert_names(

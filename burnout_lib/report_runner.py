@@ -121,6 +121,9 @@ def run_report(
                 f"({error.ename}: {error.evalue.strip().splitlines()[0] if error.evalue else ''})"
             ) from None
         notebook = nbformat.read(executed, as_version=4)
+        for cell in notebook.cells:  # papermill gives its cell a random id; keep reruns identical
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
         (work_dir / f"{name}.html").write_text(to_html(notebook), encoding="utf-8")
         record = json.loads((work_dir / "record.json").read_text())
         record["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")

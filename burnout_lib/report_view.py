@@ -17,11 +17,13 @@ def _percent(value: object) -> str:
     return "hidden" if pd.isna(value) else f"{float(value):.0%}"
 
 
-def styled(frame: pd.DataFrame, prose: tuple[str, ...] = ()) -> Styler:
-    """A table for reading: no row numbers, prose columns left-aligned and wrapped."""
+def styled(frame: pd.DataFrame, name: str, prose: tuple[str, ...] = ()) -> Styler:
+    """A table for reading: no row numbers, prose columns left-aligned and wrapped. The name
+    keeps the HTML the same from one run to the next."""
     columns = [c for c in prose if c in frame.columns]
     return (
-        frame.style.hide(axis="index")
+        frame.style.set_uuid(name)
+        .hide(axis="index")
         .set_properties(subset=columns, **{"text-align": "left", "white-space": "normal"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
     )
@@ -35,7 +37,7 @@ def headline(report: WeeklyReport) -> str:
     lines = [
         f"# {report.scope[0].upper()}{report.scope[1:]}: week of {report.week:%d %B %Y}",
         "",
-        f"- **{shown(now[TOTAL])} staff** had a risk score this week.",
+        f"- **{shown(now[TOTAL])} staff** had a risk score this week{_left_out(report)}.",
         _completion_line(groups),
     ]
     if pd.isna(now["high"]):
@@ -52,6 +54,16 @@ def headline(report: WeeklyReport) -> str:
     lines.append(high)
     lines.append(f"- Moderate risk: {shown(now['moderate'])}; low risk: {shown(now['low'])}.")
     return "\n".join(lines)
+
+
+def _left_out(report: WeeklyReport) -> str:
+    if not report.small_units:
+        return ""
+    units = "1 unit" if report.small_units == 1 else f"{report.small_units} units"
+    return (
+        f" ({units} with fewer than {report.floor} people scored this week are left out of the "
+        "hospital's figures)"
+    )
 
 
 def _completion_line(groups: pd.Series) -> str:
@@ -84,7 +96,7 @@ def groups_table(report: WeeklyReport) -> Styler:
             "check-in completion": table["completion"].map(_percent),
         }
     )
-    return styled(table_shown, (kind,))
+    return styled(table_shown, "groups", (kind,))
 
 
 def groups_chart(report: WeeklyReport) -> Figure:
@@ -112,9 +124,9 @@ def alerts_text(report: WeeklyReport) -> str:
 def alert_tables(report: WeeklyReport) -> list[tuple[str, Styler]]:
     """New alerts this week, and earlier ones still open, each with what may help."""
     tables = []
-    for title, frame in (
-        ("### New this week", report.new_alerts),
-        ("### Still open from the previous weeks (not acknowledged, still at risk)",
+    for name, title, frame in (
+        ("new-alerts", "### New this week", report.new_alerts),
+        ("open-alerts", "### Still open from the previous weeks (not acknowledged, still at risk)",
          report.open_alerts),
     ):  # fmt: skip
         frame = frame.copy()
@@ -123,7 +135,7 @@ def alert_tables(report: WeeklyReport) -> list[tuple[str, Styler]]:
         if frame.empty:
             frame = pd.DataFrame({"": ["none"]})
         prose = ("alert", "reason", "what may help", "pseudonym", "unit")
-        tables.append((title, styled(frame.reset_index(drop=True), prose)))
+        tables.append((title, styled(frame.reset_index(drop=True), name, prose)))
     return tables
 
 

@@ -1,16 +1,17 @@
 """Small-group suppression for team figures: no number may describe fewer people than the floor.
 
-A table of counts (groups × categories, e.g. roles × risk levels) is published with its row totals
-and an "all" row (the whole unit). Every shown number is either 0 or at least the floor:
+The hospital's counts (unit × role rows, categories such as risk levels as columns) are published
+with row totals, a margin row per unit and one for the hospital. Every shown number is either 0
+or at least the floor:
 - primary suppression hides every count between 1 and floor − 1, and the whole row of a group
   with fewer people than the floor (even its zeros say something about those few people);
 - complementary suppression then hides more cells wherever a single hidden cell could be worked
-  out by subtraction: in any row (categories add up to the total) or any column (groups add up to
-  the "all" row) with exactly one hidden cell, the smallest other non-zero cell is hidden too,
-  repeated until no such row or column is left.
+  out by subtraction, in any row (categories add up to the total) or column (roles add up to
+  their unit, units to the hospital), alone or in combination: the smallest shown cell next to
+  it is hidden too, until no hidden cell can be pinned down.
 
-The unit view and each role view are rows of the same suppressed table, so comparing them never
-reveals a hidden group.
+Every view (a unit, a role in it, the hospital report) is a row of the same suppressed table, so
+comparing views never reveals a hidden group.
 """
 
 from __future__ import annotations
@@ -22,39 +23,20 @@ ALL = "all"
 TOTAL = "total"
 
 
-def suppress_table(
-    counts: pd.DataFrame, floor: int, *, additive: bool = True, totals: pd.Series | None = None
-) -> pd.DataFrame:
-    """`counts` with a `total` column and an `all` row added, and unsafe cells set to NA.
-
-    `additive=False` is for categories that overlap (a person can have two kinds of alert): then
-    rows have no total to subtract from, and the total of a group must be given in `totals` (the
-    group's head count) to apply the small-group rule.
-    """
-    nested = counts.copy()
-    nested.index = pd.MultiIndex.from_arrays([nested.index, [ALL] * len(nested)])
-    if totals is not None:
-        totals = totals.copy()
-        totals.index = nested.index
-    published = suppress_nested(nested, floor, additive=additive, totals=totals, roles=False)
-    published.index = published.index.get_level_values(0)
-    return published
-
-
 def suppress_nested(
     counts: pd.DataFrame,
     floor: int,
     *,
     additive: bool = True,
     totals: pd.Series | None = None,
-    roles: bool = True,
 ) -> pd.DataFrame:
     """Suppress a whole hospital at once: rows (unit, role) of `counts`, plus a margin row
     (unit, "all") per unit and ("all", "all") for the hospital, each with a `total` column.
 
     Suppressing the hierarchy together keeps every published view consistent: a unit's total in
     a hospital-wide report and the same unit's total in its own team view are hidden alike, so
-    no hidden group can be worked out by putting two views side by side.
+    no hidden group can be worked out by putting two views side by side. Units below the floor
+    are left out of the hospital row, so they never force another unit's figures to be hidden.
     """
     if floor < 1:
         raise ValueError("the floor must be at least 1")
@@ -68,19 +50,14 @@ def suppress_nested(
     units = list(dict.fromkeys(table.index.get_level_values(0)))
     parts, members = [], {}
     for unit in units:
-        rows = table.xs(unit, level=0, drop_level=False) if roles else table.loc[[unit]]
-        if roles:
-            margin = rows.sum(axis=0).to_frame().T
-            margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
-            parts += [rows, margin]
-        else:
-            parts.append(rows)
+        rows = table.xs(unit, level=0, drop_level=False)
+        margin = rows.sum(axis=0).to_frame().T
+        margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
+        parts += [rows, margin]
     full = pd.concat(parts) if parts else table
-    hospital = (
-        table.sum(axis=0).to_frame().T
-        if not roles
-        else full[full.index.get_level_values(1) == ALL].sum(axis=0).to_frame().T
-    )
+    margins = full[full.index.get_level_values(1) == ALL]
+    counted = margins[(margins[TOTAL] == 0) | (margins[TOTAL] >= floor)]
+    hospital = counted.sum(axis=0).to_frame().T
     hospital.index = pd.MultiIndex.from_tuples([(ALL, ALL)])
     full = pd.concat([full, hospital]).astype("int64")
     position = {key: k for k, key in enumerate(full.index)}
@@ -91,26 +68,23 @@ def suppress_nested(
     hidden = (values > 0) & (values < floor)
     small_group = (values[:, -1] > 0) & (values[:, -1] < floor)
     hidden[small_group, :] = True
-    equations = _equations(full, position, members, roles, additive)
+    counted_units = set(counted.index.get_level_values(0))
+    equations = _equations(full, position, members, additive, counted_units)
     _complement(values, hidden, equations)
     return full.astype("Int64").mask(hidden)
 
 
-def _equations(full, position, members, roles: bool, additive: bool) -> list[list[tuple]]:
+def _equations(full, position, members, additive: bool, counted_units: set) -> list[list[tuple]]:
     """Every sum a reader knows: parts first, their sum last."""
     columns = full.shape[1]
     equations = []
-    unit_rows = (
-        [position[(unit, ALL)] for unit in members]
-        if roles
-        else [position[key] for key in full.index if key[0] != ALL]
-    )
+    # units below the floor are not part of the hospital's row
+    unit_rows = [position[(unit, ALL)] for unit in members if unit in counted_units]
     hospital = position[(ALL, ALL)]
     for j in range(columns):
         equations.append([(i, j) for i in unit_rows] + [(hospital, j)])
-        if roles:
-            for unit, rows in members.items():
-                equations.append([(i, j) for i in rows] + [(position[(unit, ALL)], j)])
+        for unit, rows in members.items():
+            equations.append([(i, j) for i in rows] + [(position[(unit, ALL)], j)])
     if additive:
         for i in range(full.shape[0]):
             equations.append([(i, j) for j in range(columns)])

@@ -2,7 +2,7 @@
 
 Every aggregate is computed by the database (grouped, filtered on indexed columns), so a page
 reads a few hundred rows whatever the size of the hospital. Team figures go through
-`suppression.suppress_table` before anyone sees them, and never carry a pseudonym.
+`suppression.suppress_nested` before anyone sees them, and never carry a pseudonym.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import NotFound
 from burnout_lib.features import BASELINE_WEEKS
 from burnout_lib.instruments import BURNOUT_CUTOFF
-from burnout_lib.suppression import ALL, TOTAL, suppress_table
+from burnout_lib.suppression import ALL, TOTAL, suppress_nested
 
 #: Weeks of history a view shows, ending with the chosen week.
 WINDOW_WEEKS = 12
@@ -282,34 +282,32 @@ def team_weeks(
     weeks: int = WINDOW_WEEKS,
 ) -> TeamWeeks:
     """Risk levels, check-ins, alerts and benchmark for a unit or one role in it."""
-    if unit not in units(connection):
+    everyone = teams(connection)
+    if unit not in {u for u, _ in everyone}:
         raise NotFound(f"no unit called {unit!r}")
-    unit_roles = roles(connection, unit)
-    if role is not None and role not in unit_roles:
+    if role is not None and (unit, role) not in everyone:
         raise NotFound(f"no {role!r} staff in {unit}")
     first = week - timedelta(weeks=weeks - 1)
-    row = role if role is not None else ALL
+    row = (unit, role if role is not None else ALL)
     week_index = [first + timedelta(weeks=k) for k in range(weeks)]
 
-    risk = level_counts(connection, unit, first, week, model_version_id)
-    answers = checkin_counts(connection, unit, first, week)
-    levels, checkins, head_counts = [], [], {}
+    risk = level_counts(connection, first, week, model_version_id)
+    answers = checkin_counts(connection, first, week)
+    levels, checkins = [], []
     for day in week_index:
-        by_role = by_group(risk, day, unit_roles, db.RISK_LEVELS)
-        levels.append(suppress_table(by_role, floor).loc[row].rename(day))
-        head_counts[day] = by_role.sum(axis=1)
-        by_role = by_group(answers, day, unit_roles, CHECKIN_CATEGORIES)
-        checkins.append(suppress_table(by_role, floor).loc[row].rename(day))
-
-    alerted = by_group(alert_counts(connection, unit, week), week, unit_roles, PERSON_RULES)
-    alerts = suppress_table(alerted, floor, additive=False, totals=head_counts[week]).loc[row]
+        levels.append(hospital_table(risk, day, everyone, db.RISK_LEVELS, floor).loc[row])
+        checkins.append(hospital_table(answers, day, everyone, CHECKIN_CATEGORIES, floor).loc[row])
+    heads = by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
+    alerts = hospital_table(
+        alert_counts(connection, week), None, everyone, PERSON_RULES, floor, totals=heads
+    ).loc[row]
     team = TeamWeeks(
         unit=unit,
         role=role,
         week=week,
         floor=floor,
-        levels=pd.DataFrame(levels).astype("Int64"),
-        checkins=pd.DataFrame(checkins).astype("Int64"),
+        levels=pd.DataFrame(levels, index=week_index).astype("Int64"),
+        checkins=pd.DataFrame(checkins, index=week_index).astype("Int64"),
         alerts=alerts.drop(TOTAL).rename(RULE_NAMES),
     )
     if role is None and team.shown:
@@ -318,105 +316,126 @@ def team_weeks(
     return team
 
 
-def by_group(
-    counts: pd.DataFrame, day: date, groups: list[str], categories: tuple[str, ...]
-) -> pd.DataFrame:
-    """One week of `level_counts`/`checkin_counts`/`alert_counts` as a groups × categories table."""
-    rows = counts[counts["week_start"] == day] if "week_start" in counts else counts
-    table = rows.pivot_table(
-        index="group", columns="category", values="people", aggfunc="sum", fill_value=0
+def teams(connection: Connection) -> list[tuple[str, str]]:
+    """Every (unit, role) with staff: the rows of the hospital's suppressed tables."""
+    query = (
+        select(db.staff.c.unit, db.staff.c.role)
+        .group_by(db.staff.c.unit, db.staff.c.role)
+        .order_by(db.staff.c.unit, db.staff.c.role)
     )
-    return table.reindex(index=groups, columns=list(categories), fill_value=0).astype("int64")
+    return [(unit, role) for unit, role in connection.execute(query)]
 
 
-def _grouping(unit: str | None):
-    """Within a unit, teams are roles; across the hospital, they are units."""
-    return db.staff.c.role if unit is not None else db.staff.c.unit
+def by_team(
+    counts: pd.DataFrame, day: date | None, everyone: list[tuple[str, str]], categories
+) -> pd.DataFrame:
+    """One week of `level_counts`/`checkin_counts`/`alert_counts` as (unit, role) × categories."""
+    rows = counts[counts["week_start"] == day] if day is not None else counts
+    table = rows.pivot_table(
+        index=["unit", "role"], columns="category", values="people", aggfunc="sum", fill_value=0
+    )
+    index = pd.MultiIndex.from_tuples(everyone, names=["unit", "role"])
+    return table.reindex(index=index, columns=list(categories), fill_value=0).astype("int64")
 
 
-def _in_unit(query, unit: str | None):
-    return query.where(db.staff.c.unit == unit) if unit is not None else query
+def hospital_table(
+    counts: pd.DataFrame,
+    day: date | None,
+    everyone: list[tuple[str, str]],
+    categories,
+    floor: int,
+    totals: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The whole hospital's week, suppressed as one hierarchy (see `suppress_nested`): rows
+    (unit, role), (unit, "all") and ("all", "all"). With `totals` (head counts per team) the
+    categories may overlap, as alerts do."""
+    table = by_team(counts, day, everyone, categories)
+    return suppress_nested(table, floor, additive=totals is None, totals=totals)
 
 
 def level_counts(
-    connection: Connection, unit: str | None, first: date, last: date, model_version_id: int
+    connection: Connection, first: date, last: date, model_version_id: int
 ) -> pd.DataFrame:
-    """People at each risk level per week and group (roles of `unit`, or units when None)."""
-    risk, group = db.weekly_risk, _grouping(unit)
+    """People at each risk level per week, unit and role."""
+    risk, staff = db.weekly_risk, db.staff
     query = (
         select(
             risk.c.week_start,
-            group.label("group"),
+            staff.c.unit,
+            staff.c.role,
             risk.c.level.label("category"),
             func.count().label("people"),
         )
-        .join(db.staff, db.staff.c.id == risk.c.staff_id)
+        .join(staff, staff.c.id == risk.c.staff_id)
         .where(
             risk.c.model_version_id == model_version_id,
             risk.c.week_start.between(first, last),
         )
-        .group_by(risk.c.week_start, group, risk.c.level)
+        .group_by(risk.c.week_start, staff.c.unit, staff.c.role, risk.c.level)
     )
-    return _frame(connection, _in_unit(query, unit))
+    return _frame(connection, query)
 
 
-def checkin_counts(
-    connection: Connection, unit: str | None, first: date, last: date
-) -> pd.DataFrame:
-    """Per week and group: consenting staff who answered at/above the cut-off, below it, or not."""
+def checkin_counts(connection: Connection, first: date, last: date) -> pd.DataFrame:
+    """Per week, unit and role: consenting staff at/above the CBI cut-off, below it, or silent."""
     staff, consent, checkin = db.staff, db.consent, db.checkin
-    consenting = _in_unit(
-        select(staff.c.id, _grouping(unit).label("group"))
+    consenting = (
+        select(staff.c.id, staff.c.unit, staff.c.role)
         .join(consent, consent.c.staff_id == staff.c.id)
-        .where(consent.c.channel == "checkin", consent.c.granted == true()),
-        unit,
-    ).subquery()
+        .where(consent.c.channel == "checkin", consent.c.granted == true())
+        .subquery()
+    )
     head_counts = connection.execute(
-        select(consenting.c.group, func.count()).group_by(consenting.c.group)
+        select(consenting.c.unit, consenting.c.role, func.count()).group_by(
+            consenting.c.unit, consenting.c.role
+        )
     ).all()
     answered = case((checkin.c.score >= BURNOUT_CUTOFF, "burnt out"), else_="not burnt out")
     query = (
         select(
             checkin.c.week_start,
-            consenting.c.group,
+            consenting.c.unit,
+            consenting.c.role,
             answered.label("category"),
             func.count().label("people"),
         )
         .join(consenting, consenting.c.id == checkin.c.staff_id)
         .where(checkin.c.week_start.between(first, last), checkin.c.score.is_not(None))
-        .group_by(checkin.c.week_start, consenting.c.group, answered)
+        .group_by(checkin.c.week_start, consenting.c.unit, consenting.c.role, answered)
     )
     counts = _frame(connection, query)
     weeks = [first + timedelta(weeks=k) for k in range((last - first).days // 7 + 1)]
-    answered_by = counts.groupby(["week_start", "group"])["people"].sum()
+    answered_by = counts.groupby(["week_start", "unit", "role"])["people"].sum()
     missing = [
         {
             "week_start": day,
-            "group": group,
+            "unit": unit,
+            "role": role,
             "category": "not answered",
-            "people": max(int(heads) - int(answered_by.get((day, group), 0)), 0),
+            "people": max(int(heads) - int(answered_by.get((day, unit, role), 0)), 0),
         }
         for day in weeks
-        for group, heads in head_counts
+        for unit, role, heads in head_counts
     ]
     return pd.concat([counts, pd.DataFrame(missing, columns=counts.columns)], ignore_index=True)
 
 
-def alert_counts(connection: Connection, unit: str | None, week: date) -> pd.DataFrame:
-    """People with each kind of personal alert in the week, per group."""
-    alert, group = db.alert, _grouping(unit)
+def alert_counts(connection: Connection, week: date) -> pd.DataFrame:
+    """People with each kind of personal alert in the week, per unit and role."""
+    alert, staff = db.alert, db.staff
     query = (
         select(
-            group.label("group"),
+            staff.c.unit,
+            staff.c.role,
             alert.c.rule.label("category"),
             func.count(func.distinct(alert.c.staff_id)).label("people"),
         )
-        .join(db.staff, db.staff.c.id == alert.c.staff_id)
+        .join(staff, staff.c.id == alert.c.staff_id)
         .where(alert.c.week_start == week)
-        .group_by(group, alert.c.rule)
+        .group_by(staff.c.unit, staff.c.role, alert.c.rule)
     )
-    rows = pd.DataFrame(connection.execute(_in_unit(query, unit)).all(),
-                        columns=["group", "category", "people"])  # fmt: skip
+    rows = pd.DataFrame(connection.execute(query).all(),
+                        columns=["unit", "role", "category", "people"])  # fmt: skip
     rows["people"] = rows["people"].astype("int64")
     return rows
 

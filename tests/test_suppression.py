@@ -5,10 +5,24 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from burnout_lib.suppression import ALL, TOTAL, suppress_nested, suppress_table
+from burnout_lib.suppression import ALL, TOTAL, suppress_nested
 
 FLOOR = 5
 LEVELS = ["low", "moderate", "high"]
+
+
+def suppress_table(
+    counts: pd.DataFrame, floor: int, additive: bool = True, totals: pd.Series | None = None
+) -> pd.DataFrame:
+    """One unit's roles, suppressed within the hospital hierarchy: the role rows and the unit's
+    "all" row."""
+    nested = counts.copy()
+    nested.index = pd.MultiIndex.from_product([["unit"], counts.index])
+    if totals is not None:
+        totals = totals.copy()
+        totals.index = nested.index
+    published = suppress_nested(nested, floor, additive=additive, totals=totals)
+    return published.xs("unit", level=0)
 
 
 def table(rows: dict[str, list[int]]) -> pd.DataFrame:
@@ -164,13 +178,16 @@ def nested_truth(counts: pd.DataFrame) -> tuple[pd.DataFrame, list[list[tuple]]]
         margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
         parts += [rows, margin]
     full = pd.concat(parts)
-    hospital = full[full.index.get_level_values(1) == ALL].sum().to_frame().T
+    margins = full[full.index.get_level_values(1) == ALL]
+    # the hospital row counts the units of at least the floor (or none)
+    counted = margins[(margins[TOTAL] == 0) | (margins[TOTAL] >= FLOOR)]
+    hospital = counted.sum().to_frame().T
     hospital.index = pd.MultiIndex.from_tuples([(ALL, ALL)])
     full = pd.concat([full, hospital])
     at = {key: k for k, key in enumerate(full.index)}
     columns = full.shape[1]
     equations = [[(i, j) for j in range(columns)] for i in range(len(full))]
-    margins = [at[key] for key in full.index if key[1] == ALL and key[0] != ALL]
+    margins = [at[key] for key in counted.index]
     for j in range(columns):
         equations.append([(i, j) for i in margins] + [(at[(ALL, ALL)], j)])
         for unit in dict.fromkeys(counts.index.get_level_values(0)):
@@ -201,15 +218,15 @@ def test_unit_team_views_and_the_hospital_report_together_reveal_nothing(seed: i
     assert solve(published, truth, equations) == set()
 
 
-def test_a_unit_s_total_is_hidden_in_every_view_when_the_hospital_needs_it() -> None:
-    # a 3-person unit is hidden; the other unit's total must go too, or the hospital total
-    # minus it gives the 3 away, whether read from the report or from the unit's team view
+def test_a_small_unit_is_left_out_of_the_hospital_row_not_worked_out_from_it() -> None:
+    # with the 3 porters in the hospital's total, Ward A's total would have to go too (21 − 18
+    # gives the 3 away); leaving them out keeps Ward A's own view whole
     counts = pd.DataFrame(
         [[11, 5, 2], [3, 0, 0]],
         index=pd.MultiIndex.from_tuples([("Ward A", "Nurse"), ("Tiny", "Porter")]),
         columns=LEVELS,
     )
     published = suppress_nested(counts, FLOOR)
-    assert published.loc[(ALL, ALL), TOTAL] == 21
-    assert pd.isna(published.loc[("Ward A", ALL), TOTAL])
-    assert pd.isna(published.loc[("Ward A", "Nurse"), TOTAL])
+    assert published.loc[(ALL, ALL), TOTAL] == 18
+    assert published.loc[("Ward A", ALL), TOTAL] == 18
+    assert published.loc[("Tiny", ALL)].isna().all()
