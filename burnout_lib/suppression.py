@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 ALL = "all"
 TOTAL = "total"
@@ -98,15 +99,16 @@ def _complement(values: np.ndarray, hidden: np.ndarray, equations: list[list[tup
     cell is determined when the sums pin it down in combination (its coordinate vanishes from
     every solution of the homogeneous system); each such cell gets one more hidden partner.
     """
-    while True:
-        _single_unknowns(values, hidden, equations)
-        determined = _determined(values, hidden, equations)
-        if not determined:
-            return
-        partner = _nearest_visible(values, hidden, equations, determined[0])
-        if partner is None:  # nothing left that could be hidden
-            return
-        hidden[partner] = True
+    with threadpool_limits(1):  # tiny matrices: threads only add overhead here
+        while True:
+            _single_unknowns(values, hidden, equations)
+            determined = _determined(values, hidden, equations)
+            partners = {_nearest_visible(values, hidden, equations, cell) for cell in determined}
+            partners.discard(None)
+            if not partners:  # nothing pinned down, or nothing left that could be hidden
+                return
+            for partner in partners:
+                hidden[partner] = True
 
 
 def _nearest_visible(values, hidden, equations, start: tuple) -> tuple | None:
@@ -146,9 +148,9 @@ def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tup
 
     A hidden cell can change without changing anything shown exactly when some direction d in
     the null space of the sums has d ≠ 0 on it and d ≥ 0 on the hidden cells that are 0 (they
-    cannot go lower). Most cells pass a quick test on a null-space basis; the rest get a small
-    linear programme. The sums of these tables have ±1 cycle bases, so a fractional direction
-    means a whole-number one too.
+    cannot go lower). Most cells pass a quick test (a direction that moves only cells above
+    zero); the rest get a small linear programme. The sums of these tables have ±1 cycle bases,
+    so a fractional direction means a whole-number one too.
     """
     cells = [tuple(int(x) for x in cell) for cell in np.argwhere(hidden)]
     if not cells:
@@ -165,20 +167,55 @@ def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tup
             rows.append(row)
     if not rows:
         return []
-    _, singular, vt = np.linalg.svd(np.array(rows))
-    basis = vt[int((singular > 1e-9).sum()) :]  # rows: directions that change no sum
+    matrix = np.array(rows)
     zeros = np.array([values[cell] == 0 for cell in cells])
+    # directions that move only cells above zero: those cells can go up or down a little
+    positive = matrix[:, ~zeros]
+    movable = np.zeros(len(cells), bool)
+    movable[np.flatnonzero(~zeros)] = _moving(positive)
+    # a zero cell can go up if the cells above zero can make up for it: its column lies in
+    # the span of theirs
+    movable[np.flatnonzero(zeros)] = _in_span(positive, matrix[:, zeros])
+    if movable.all():
+        return []
+    basis = _null_space(matrix)
     determined = []
     for k, cell in enumerate(cells):
-        moving = np.abs(basis[:, k]) > 1e-9 if len(basis) else np.zeros(0, bool)
-        if not moving.any():
-            determined.append(cell)
+        if movable[k]:
             continue
-        if not zeros.any() or (np.abs(basis[moving][:, zeros]) < 1e-9).all(axis=1).any():
-            continue  # a direction that leaves the zero cells alone
-        if not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
+        if not len(basis) or not (np.abs(basis[:, k]) > 1e-9).any():
+            determined.append(cell)
+        elif not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
             determined.append(cell)
     return determined
+
+
+def _null_space(matrix: np.ndarray) -> np.ndarray:
+    """Rows spanning the directions that change none of the sums."""
+    if matrix.shape[1] == 0:
+        return np.zeros((0, 0))
+    _, singular, vt = np.linalg.svd(matrix)
+    return vt[int((singular > 1e-9).sum()) :]
+
+
+def _in_span(basis_columns: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Which of `columns` are combinations of `basis_columns`."""
+    if columns.shape[1] == 0:
+        return np.zeros(0, bool)
+    if basis_columns.shape[1] == 0:
+        return np.zeros(columns.shape[1], bool)
+    u, singular, _ = np.linalg.svd(basis_columns, full_matrices=False)
+    span = u[:, singular > 1e-9]
+    residual = columns - span @ (span.T @ columns)
+    return np.abs(residual).max(axis=0) < 1e-9
+
+
+def _moving(matrix: np.ndarray) -> np.ndarray:
+    """Which columns some null-space direction moves."""
+    basis = _null_space(matrix)
+    if not len(basis):
+        return np.zeros(matrix.shape[1], bool)
+    return (np.abs(basis) > 1e-9).any(axis=0)
 
 
 def _can_move(basis: np.ndarray, zeros: np.ndarray, k: int, sign: float) -> bool:

@@ -350,7 +350,24 @@ def hospital_table(
     (unit, role), (unit, "all") and ("all", "all"). With `totals` (head counts per team) the
     categories may overlap, as alerts do."""
     table = by_team(counts, day, everyone, categories)
-    return suppress_nested(table, floor, additive=totals is None, totals=totals)
+    key = (
+        tuple(table.index),
+        tuple(table.columns),
+        table.to_numpy().tobytes(),
+        None if totals is None else totals.reindex(table.index).fillna(0).to_numpy().tobytes(),
+        floor,
+    )
+    if key not in _SUPPRESSED:
+        if len(_SUPPRESSED) >= _CACHE_SIZE:
+            _SUPPRESSED.pop(next(iter(_SUPPRESSED)))
+        _SUPPRESSED[key] = suppress_nested(table, floor, additive=totals is None, totals=totals)
+    return _SUPPRESSED[key].copy()
+
+
+#: Suppressed tables by their exact counts: a week's hospital table is the same whichever team
+#: is being looked at, and suppressing it is the slow part of a view.
+_SUPPRESSED: dict[tuple, pd.DataFrame] = {}
+_CACHE_SIZE = 512
 
 
 def level_counts(

@@ -62,6 +62,7 @@ def test_every_control_updates_the_views(app) -> None:
     assert "resident-02: week of 16 Mar 2026" in app.my_week.value
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the app, not the backend
 def test_team_views_hide_small_groups_and_never_name_anyone(app) -> None:
     app.unit.value = "Tiny unit"
     assert 'data-notice="suppressed"' in app.team.value

@@ -147,7 +147,11 @@ def without_run_time(html: str) -> str:
     return re.sub(r"Produced \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", html)
 
 
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.mark.slow
+@SQLITE_ONLY  # the report's queries run on both backends in the papermill tests above
 def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, recent_hospital):
     first = cli("report", "--week", "last")
     assert "scored week of" in first.stdout
@@ -170,6 +174,7 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
 
 
 @pytest.mark.slow
+@SQLITE_ONLY
 def test_failures_exit_non_zero_with_one_line(cli, settings, recent_hospital, tmp_path) -> None:
     no_data = cli("report", "--week", "2030-01-07", check=False)
     assert no_data.returncode == 1 and "no check-ins or recordings" in no_data.stderr
@@ -188,6 +193,7 @@ def test_failures_exit_non_zero_with_one_line(cli, settings, recent_hospital, tm
 
 
 @pytest.mark.slow
+@SQLITE_ONLY
 def test_a_failing_notebook_names_its_cell_and_leaves_nothing(
     settings, recent_hospital, tmp_path, monkeypatch
 ) -> None:
