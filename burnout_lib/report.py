@@ -164,7 +164,7 @@ def _alerts(
     connection: Connection, unit: str | None, week: date, model_version_id: int, named: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """This week's personal alerts, and unacknowledged ones from the previous weeks whose person
-    is still at moderate or high risk."""
+    is still at moderate or high risk: named rows for `unit` (or everyone), or all rows to count."""
     alert, staff, risk = db.alert, db.staff, db.weekly_risk
     query = (
         select(
@@ -190,8 +190,6 @@ def _alerts(
         .where(alert.c.week_start.between(week - timedelta(weeks=OPEN_ALERT_WEEKS), week))
         .order_by(staff.c.unit, staff.c.pseudonym, alert.c.rule)
     )
-    if unit is not None:
-        query = query.where(staff.c.unit == unit)
     rows = pd.DataFrame(
         connection.execute(query).all(), columns=list(query.selected_columns.keys())
     )
@@ -203,8 +201,10 @@ def _alerts(
         & ~rows["acknowledged"].astype(bool)
         & rows["level_now"].isin(["moderate", "high"])
     ].drop_duplicates(["pseudonym", "rule"])
-    if not named:
+    if not named:  # counted over the whole hospital, as every suppressed table is
         return new, still_open
+    if unit is not None:
+        new, still_open = new[new["unit"] == unit], still_open[still_open["unit"] == unit]
     columns = ["pseudonym", "unit", "alert", "reason", "suggested_action"]
     renamed = {"suggested_action": "what may help"}
     return (

@@ -179,15 +179,47 @@ def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tup
     if movable.all():
         return []
     basis = _null_space(matrix)
+    if not len(basis):
+        return [cell for k, cell in enumerate(cells) if not movable[k]]
+    movable |= _zeros_that_can_rise(basis, zeros, movable)
     determined = []
     for k, cell in enumerate(cells):
         if movable[k]:
             continue
-        if not len(basis) or not (np.abs(basis[:, k]) > 1e-9).any():
+        if not (np.abs(basis[:, k]) > 1e-9).any():
             determined.append(cell)
-        elif not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
+        elif zeros[k] or not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
             determined.append(cell)
     return determined
+
+
+def _zeros_that_can_rise(basis: np.ndarray, zeros: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Zero cells some direction raises while no zero cell falls, found a batch at a time: each
+    linear programme raises as many of the undecided ones as it can (each by at most 1)."""
+    from scipy.optimize import linprog
+
+    rising = np.zeros(len(zeros), bool)
+    undecided = zeros & ~known
+    while undecided.any():
+        weights = np.zeros(len(zeros))
+        weights[undecided] = -1.0  # maximise their total rise
+        directions = basis.T
+        found = linprog(
+            weights @ directions,
+            A_ub=np.vstack([-directions[zeros], directions[undecided]]),
+            b_ub=np.concatenate([np.zeros(int(zeros.sum())), np.ones(int(undecided.sum()))]),
+            bounds=(None, None),
+            method="highs",
+        )
+        if found.status != 0:
+            break
+        rise = directions @ found.x
+        raised = undecided & (rise > 1e-7)
+        if not raised.any():
+            break
+        rising |= raised
+        undecided &= ~raised
+    return rising
 
 
 def _null_space(matrix: np.ndarray) -> np.ndarray:
