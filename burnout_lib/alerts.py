@@ -14,6 +14,7 @@ re-running a week never duplicates them, and an acknowledgement is kept.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -46,16 +47,22 @@ def suggested_actions(drivers: list[dict] | None = None) -> str:
         action = DRIVER_ACTIONS.get(driver.get("driver", ""))
         if action and action not in actions:
             actions.append(action)
+    return "; ".join([*actions, *_what_colleagues_found_helpful()])
+
+
+@functools.cache
+def _what_colleagues_found_helpful() -> tuple[str, ...]:
+    """The published resources and coping behaviour, read once per process (every alert
+    quotes them)."""
     resources = survey.helpful_resources()
     resources = resources[resources["resource"] != "none"].nlargest(3, "percent")
     coping = survey.coping().nlargest(1, "percent")
-    for row in resources.itertuples():
-        actions.append(
-            f"{row.resource} ({row.percent}% of NYC healthcare workers would find it helpful)"
-        )
-    for row in coping.itertuples():
-        actions.append(f"{row.behaviour} ({row.percent}% used it to cope)")
-    return "; ".join(actions)
+    found = [
+        f"{row.resource} ({row.percent}% of NYC healthcare workers would find it helpful)"
+        for row in resources.itertuples()
+    ]
+    found += [f"{row.behaviour} ({row.percent}% used it to cope)" for row in coping.itertuples()]
+    return tuple(found)
 
 
 def _history(engine: Engine, week: date, model_version_id: int, weeks: int) -> pd.DataFrame:
