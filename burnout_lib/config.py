@@ -74,6 +74,18 @@ def parse_db_url(url: str) -> URL:
     return parsed
 
 
+def absolute_db_url(url: str) -> str:
+    """The URL with a relative SQLite path made absolute (other URLs are returned unchanged)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return url
+    if parsed.database == ":memory:" or Path(parsed.database).is_absolute():
+        return url
+    return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(
+        hide_password=False
+    )
+
+
 def display_url(url: str | URL) -> str:
     """The URL as it may appear in messages and logs: the password masked."""
     parsed = url if isinstance(url, URL) else make_url(url)

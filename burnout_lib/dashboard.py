@@ -27,7 +27,7 @@ from burnout_lib import db, views, weekly_plots
 from burnout_lib.config import Settings
 from burnout_lib.errors import BurnoutError
 from burnout_lib.plots import RISK_COLOURS
-from burnout_lib.suppression import TOTAL, shown
+from burnout_lib.suppression import TOTAL, shown, shown_share
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,6 @@ def table_html(frame: pd.DataFrame, name: str, text_columns: tuple[str, ...] = (
 
 def _week_label(week: date) -> str:
     return f"{week:%d %b %Y}"
-
-
-def _percent(value: object) -> str:
-    return "hidden" if pd.isna(value) else f"{float(value):.0%}"
 
 
 class Dashboard:
@@ -397,7 +393,7 @@ def _team_tables(team: views.TeamWeeks) -> str:
                 "hidden" if pd.isna(n) or pd.isna(t) else f"{int(t - n):,} of {int(t):,}"
                 for n, t in zip(checkins["not answered"], checkins[TOTAL], strict=True)
             ],
-            "completion": completion.map(_percent),
+            "completion": completion.map(shown_share),
         }
     )
     alerts = pd.DataFrame(

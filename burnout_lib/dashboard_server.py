@@ -12,9 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
-from burnout_lib.config import Settings
+from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import NotFound
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "dashboard.ipynb"
@@ -23,18 +21,6 @@ DEFAULT_PORT = 8866
 #: Seconds a kernel may sit idle (its page closed) before it is shut down, and how often to look.
 CULL_IDLE_TIMEOUT = 600
 CULL_INTERVAL = 60
-
-
-def absolute_db_url(url: str) -> str:
-    """The URL with a relative SQLite path made absolute (other URLs are returned unchanged)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return url
-    if parsed.database == ":memory:" or Path(parsed.database).is_absolute():
-        return url
-    return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(
-        hide_password=False
-    )
 
 
 def voila_command(

@@ -83,11 +83,8 @@ def weekly_report(
     previous = week - timedelta(weeks=1)
     everyone = views.teams(connection)
     risk = views.level_counts(connection, previous, week, model_version_id)
-    if unit is not None:
-        risk_here = risk[risk["unit"] == unit]
-    else:
-        risk_here = risk
-    if risk_here[risk_here["week_start"] == week].empty:
+    this_week = risk[risk["week_start"] == week]
+    if this_week[this_week["unit"] == unit].empty if unit else this_week.empty:
         where = f" in {unit}" if unit else ""
         raise NotFound(
             f"no scores for the week of {week}{where} (model version {model_version_id})"
@@ -98,10 +95,8 @@ def weekly_report(
     def scope(table: pd.DataFrame) -> pd.DataFrame:
         """The rows this report shows: the unit's roles, or every unit; then their "all" row."""
         if unit is not None:
-            rows = table.xs(unit, level=0)
-        else:
-            rows = table[table.index.get_level_values(1) == ALL].droplevel(1)
-        return rows
+            return table.xs(unit, level=0)
+        return table[table.index.get_level_values(1) == ALL].droplevel(1)
 
     tables = {
         day: scope(views.hospital_table(risk, day, everyone, db.RISK_LEVELS, floor))
@@ -113,9 +108,7 @@ def weekly_report(
         views.hospital_table(alerted, None, everyone, views.PERSON_RULES, floor, totals=heads)
     )
     groups = [g for g in tables[week].index if g != ALL]
-    unit_sizes = (
-        views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1).groupby(level=0).sum()
-    )
+    unit_sizes = heads.groupby(level=0).sum()
     small_units = 0 if unit else int(((unit_sizes > 0) & (unit_sizes < floor)).sum())
     headline = pd.DataFrame({day: table.loc[ALL] for day, table in tables.items()}).T
     headline["high share"] = _share(headline["high"], headline[TOTAL])

@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 
 from burnout_lib import db
 from burnout_lib.alerts import evaluate_week
-from burnout_lib.config import Settings
-from burnout_lib.dashboard_server import absolute_db_url
+from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.scoring import monday, score_week
 

@@ -10,11 +10,7 @@ from pandas.io.formats.style import Styler
 
 from burnout_lib import db, weekly_plots
 from burnout_lib.report import WeeklyReport
-from burnout_lib.suppression import ALL, TOTAL, shown
-
-
-def _percent(value: object) -> str:
-    return "hidden" if pd.isna(value) else f"{float(value):.0%}"
+from burnout_lib.suppression import ALL, TOTAL, shown, shown_share
 
 
 def styled(frame: pd.DataFrame, name: str, prose: tuple[str, ...] = ()) -> Styler:
@@ -43,12 +39,14 @@ def headline(report: WeeklyReport) -> str:
     if pd.isna(now["high"]):
         high = "- The number of staff at high risk is hidden (too few people)"
     else:
-        high = f"- **{shown(now['high'])} staff ({_percent(now['high share'])}) are at high risk**"
+        high = (
+            f"- **{shown(now['high'])} staff ({shown_share(now['high share'])}) are at high risk**"
+        )
     if before is not None and not pd.isna(now["high share"]) and not pd.isna(before["high share"]):
         change = (float(now["high share"]) - float(before["high share"])) * 100
         direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
         points = f" {abs(change):.0f} points" if change else ""
-        high += f", {direction}{points} from last week ({_percent(before['high share'])})."
+        high += f", {direction}{points} from last week ({shown_share(before['high share'])})."
     else:
         high += "."
     lines.append(high)
@@ -71,7 +69,7 @@ def _completion_line(groups: pd.Series) -> str:
         return "- Check-in completion is hidden (too few people answered, or too few did not)."
     return (
         f"- **{shown(groups['check-ins answered'])} of {shown(groups['consenting'])}** staff "
-        f"who take part answered the weekly check-in ({_percent(groups['completion'])})."
+        f"who take part answered the weekly check-in ({shown_share(groups['completion'])})."
     )
 
 
@@ -92,8 +90,8 @@ def groups_table(report: WeeklyReport) -> Styler:
             kind: [("all" if g == ALL else g) for g in table.index],
             "staff scored": table[TOTAL].map(shown),
             **{f"{level} risk": table[level].map(shown) for level in db.RISK_LEVELS},
-            "high-risk share": table["high share"].map(_percent),
-            "check-in completion": table["completion"].map(_percent),
+            "high-risk share": table["high share"].map(shown_share),
+            "check-in completion": table["completion"].map(shown_share),
         }
     )
     return styled(table_shown, "groups", (kind,))

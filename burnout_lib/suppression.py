@@ -119,11 +119,16 @@ def _nearest_visible(values, hidden, equations, start: tuple) -> tuple | None:
         sums = [cells for cells in equations if any(cell in cells for cell in frontier)]
         visible = {c for cells in sums for c in cells if not hidden[c]}
         if visible:
-            nonzero = [c for c in visible if values[c] > 0]
-            return min(nonzero or visible, key=lambda c: (values[c], c))
+            return _smallest(values, visible)
         frontier = [c for cells in sums for c in cells if c not in seen]
         seen.update(frontier)
     return None
+
+
+def _smallest(values: np.ndarray, cells) -> tuple:
+    """The partner to hide: the smallest non-zero cell (a zero only when there is no other)."""
+    nonzero = [cell for cell in cells if values[cell] > 0]
+    return min(nonzero or cells, key=lambda cell: (values[cell], cell))
 
 
 def _single_unknowns(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> None:
@@ -135,12 +140,9 @@ def _single_unknowns(values: np.ndarray, hidden: np.ndarray, equations: list[lis
             if len(unknown) != 1:
                 continue
             visible = [cell for cell in cells if not hidden[cell]]
-            nonzero = [cell for cell in visible if values[cell] > 0]
-            chosen = min(nonzero or visible, key=lambda cell: values[cell], default=None)
-            if chosen is None:
-                continue
-            hidden[chosen] = True
-            changed = True
+            if visible:
+                hidden[_smallest(values, visible)] = True
+                changed = True
 
 
 def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> list:
@@ -269,3 +271,8 @@ def _can_move(basis: np.ndarray, zeros: np.ndarray, k: int, sign: float) -> bool
 def shown(value: object) -> str:
     """A suppressed count as readers see it."""
     return "hidden" if pd.isna(value) else f"{int(value):,}"
+
+
+def shown_share(value: object) -> str:
+    """A share of suppressed counts as readers see it."""
+    return "hidden" if pd.isna(value) else f"{float(value):.0%}"

@@ -7,6 +7,7 @@ reads a few hundred rows whatever the size of the hospital. Team figures go thro
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -467,8 +468,10 @@ def _unit_alerts(connection: Connection, unit: str, week: date) -> list[str]:
     return list(connection.execute(query).scalars())
 
 
+@functools.cache
 def nhs_reference(trust_type: str | None) -> dict | None:
-    """The NHS Staff Survey burnout rate of a trust type (latest year), or None without one."""
+    """The NHS Staff Survey burnout rate of a trust type (latest year), or None without one.
+    Read once per process: every team view quotes it."""
     if trust_type is None:
         return None
     rows = survey.nhs_benchmark(trust_type).sort_values("year")

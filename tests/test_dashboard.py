@@ -9,9 +9,9 @@ import small_hospital as H
 from notebook_runner import NOTEBOOKS, execute, saved_code_cells
 
 from burnout_lib import db
-from burnout_lib.config import load_settings
+from burnout_lib.config import absolute_db_url, load_settings
 from burnout_lib.dashboard import ALL_ROLES, Dashboard
-from burnout_lib.dashboard_server import absolute_db_url, voila_command, voila_environment
+from burnout_lib.dashboard_server import voila_command, voila_environment
 
 
 def text(html: str) -> str:
