@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from burnout_lib import db, survey
 from burnout_lib.config import Settings
 from burnout_lib.errors import NotFound
+from burnout_lib.transactions import write_transaction
 
 SUSTAINED_WEEKS = 3
 RISING_WEEKS = 4
@@ -208,15 +209,20 @@ def evaluate_week(
     alerts = person_alerts(engine, week, model_version_id)
     alerts += unit_alerts(engine, settings, week, model_version_id)
     if alerts:
-        with engine.begin() as connection:
-            db.upsert(connection, db.alert, pd.DataFrame(alerts),
-                      keys=("subject", "week_start", "rule"))  # fmt: skip
+        rows = pd.DataFrame(alerts)
+        keys = ("subject", "week_start", "rule")
+        write_transaction(
+            engine,
+            lambda connection: db.upsert(connection, db.alert, rows, keys),
+            f"raising the alerts of the week of {week}",
+        )
     return alerts
 
 
 def acknowledge(engine: Engine, alert_id: int) -> datetime:
     """Mark an alert as seen and acted on; a second acknowledgement keeps the first time."""
-    with engine.begin() as connection:
+
+    def mark(connection) -> datetime:
         found = connection.execute(
             select(db.alert.c.acknowledged_at).where(db.alert.c.id == alert_id)
         ).first()
@@ -229,3 +235,5 @@ def acknowledge(engine: Engine, alert_id: int) -> datetime:
             update(db.alert).where(db.alert.c.id == alert_id).values(acknowledged_at=stamp)
         )
         return stamp
+
+    return write_transaction(engine, mark, f"acknowledging alert {alert_id}")

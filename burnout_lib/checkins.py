@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from burnout_lib import db
 from burnout_lib.errors import InvalidInput
 from burnout_lib.instruments import ANSWER_SCORES, PERSONAL, WORK, score
+from burnout_lib.transactions import write_transaction
 
 REQUIRED = ("pseudonym", *PERSONAL.columns)
 OPTIONAL = (*WORK.columns, "answered_at")
@@ -47,6 +48,8 @@ class ImportReport:
     file: str
     rows: int = 0
     imported: int = 0
+    #: of the imported rows, how many were new or changed (the rest were stored exactly so)
+    written: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -55,6 +58,11 @@ class ImportReport:
 
     def summary(self) -> str:
         skipped = f", {_rows(self.bad_lines)} skipped" if self.errors else ""
+        same = self.imported - self.written
+        if self.imported and not self.written:
+            skipped += "; all were stored already exactly so (by an earlier or concurrent import)"
+        elif same:
+            skipped += f"; {same:,} were stored already exactly so"
         return f"{self.file}: {self.imported:,} of {self.rows:,} check-ins imported{skipped}"
 
 
@@ -149,7 +157,7 @@ def _weeks(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates = pd.to_datetime(text.where(~iso_week), format="%Y-%m-%d", errors="coerce")
     weeks = pd.to_datetime(text.where(iso_week) + "-1", format="%G-W%V-%u", errors="coerce")
     moment = dates.fillna(weeks)
-    monday = (moment - pd.to_timedelta(moment.dt.weekday, unit="D")).dt.date
+    monday = (moment - pd.to_timedelta(moment.dt.day_of_week, unit="D")).dt.date
     return monday, moment.isna()
 
 
@@ -251,7 +259,10 @@ def import_checkins(engine: Engine, path: Path, skip_invalid: bool = False) -> I
     if report.errors and (not skip_invalid or header_broken):
         raise InvalidCheckinFile(report)
     if len(rows):
-        with engine.begin() as connection:
-            db.upsert(connection, db.checkin, rows, keys=("staff_id", "week_start"))
+        report.written = write_transaction(
+            engine,
+            lambda connection: db.upsert(connection, db.checkin, rows, ("staff_id", "week_start")),
+            f"importing check-ins from {path.name}",
+        )
     report.imported = len(rows)
     return report

@@ -7,6 +7,7 @@ one line on stderr and exit status 1; argument errors with exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.config import Settings, display_url, load_settings
 from burnout_lib.errors import BurnoutError, DatabaseUnavailable, HumeError, InvalidInput
+from burnout_lib.transactions import first_line, is_disconnect
 
 DEMO_SIZE = {"staff": 200, "weeks": 26, "seed": 42}
 
@@ -379,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    os.environ.setdefault("PGAPPNAME", f"burnout {args.command}")
     try:
         settings = load_settings(db=args.db, data_dir=args.data_dir)
         args.handler(args, settings)
@@ -386,7 +389,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"burnout: error: {error}", file=sys.stderr)
         return 1
     except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        reason = first_line(error)
+        if is_disconnect(error):
+            reason = (
+                f"lost the connection to the database ({reason}); nothing was half-written, "
+                "run the command again"
+            )
         print(f"burnout: error: {DatabaseUnavailable(reason)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

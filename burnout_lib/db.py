@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -33,10 +33,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
     create_engine,
     event,
     func,
     inspect,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql
@@ -46,6 +48,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from burnout_lib.config import display_url, parse_db_url
 from burnout_lib.emotions import EXPRESSION_SLUGS, SUMMARY_STATS
 from burnout_lib.errors import DatabaseUnavailable
+from burnout_lib.transactions import write_transaction
 
 CHANNELS = ("recording", "checkin")
 RISK_LEVELS = ("low", "moderate", "high")
@@ -146,7 +149,7 @@ model_version = Table(
     Column("name", String(128), nullable=False),
     Column("metrics", JSON, nullable=False),
     Column("threshold", Float, nullable=False),
-    Column("path", String(512), nullable=False),
+    Column("path", String(512), nullable=False, unique=True),
     Column("feature_set", JSON, nullable=False),
     Column("data_window", JSON),
     Column("library_versions", JSON),
@@ -195,7 +198,11 @@ Index("ix_staff_unit_role", staff.c.unit, staff.c.role)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a checked URL; SQLite gets foreign keys on and its folder created."""
+    """An engine for a checked URL; SQLite gets foreign keys on and its folder created.
+
+    On a server the connections are named by `$PGAPPNAME` (the CLI sets `burnout <command>`), so
+    an administrator can see in `pg_stat_activity` which command holds a transaction.
+    """
     parsed = parse_db_url(url)
     backend = parsed.get_backend_name()
     connect_args: dict[str, object] = {}
@@ -205,6 +212,7 @@ def make_engine(url: str) -> Engine:
         connect_args["timeout"] = 30
     else:
         connect_args["connect_timeout"] = 10
+        connect_args["application_name"] = os.environ.get("PGAPPNAME") or "burnout"
     engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -247,8 +255,11 @@ def init_db(engine: Engine) -> str | None:
     from alembic import command
 
     check_connection(engine)
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+    write_transaction(
+        engine,
+        lambda connection: command.upgrade(_alembic_config(connection), "head"),
+        "upgrading the schema",
+    )
     return current_revision(engine)
 
 
@@ -270,28 +281,24 @@ def require_schema(engine: Engine) -> None:
         )
 
 
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Connection]:
-    """One unit of work: committed whole or not at all."""
-    with engine.begin() as connection:
-        yield connection
-
-
 def upsert(
     connection: Connection,
     table: Table,
     rows: pd.DataFrame,
     keys: Sequence[str],
     update: bool = True,
-) -> None:
+) -> int:
     """Insert rows, or update those whose natural key exists already, so re-runs never duplicate.
 
-    With `update=False` existing rows are kept as they are. PostgreSQL rows travel by COPY into a
-    temporary table and then one INSERT … ON CONFLICT (bulk speed, upsert semantics); SQLite rows by
-    one prepared statement; CockroachDB by SQLAlchemy's batched inserts.
+    Returns how many rows were written: inserted, or updated because a value differed. Rows stored
+    already exactly as given are left alone and not counted, so a caller can tell a re-run (or a
+    concurrent writer that got there first) from new data. With `update=False` existing rows are
+    kept as they are. PostgreSQL rows travel by COPY into a temporary table and then one
+    INSERT … ON CONFLICT (bulk speed, upsert semantics); SQLite rows by one prepared statement;
+    CockroachDB by SQLAlchemy's batched inserts.
     """
     if rows.empty:
-        return
+        return 0
     columns = list(rows.columns)
     changing = [c for c in columns if c not in keys]
     dialect = connection.dialect.name
@@ -299,36 +306,67 @@ def upsert(
         quoted = ", ".join(f'"{c}"' for c in columns)
         conflict = ", ".join(f'"{k}"' for k in keys)
         if update and changing:
-            action = "DO UPDATE SET " + ", ".join(f'"{c}" = excluded."{c}"' for c in changing)
+            differs = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
+            action = (
+                "DO UPDATE SET "
+                + ", ".join(f'"{c}" = excluded."{c}"' for c in changing)
+                + " WHERE "
+                + " OR ".join(
+                    f"{_comparable(table, c, f'{table.name}.')} {differs} "
+                    f"{_comparable(table, c, 'excluded.')}"
+                    for c in changing
+                )
+            )
         else:
             action = "DO NOTHING"
         prepared = _prepared(table, rows, dialect)
         if dialect == "postgresql":
             on_conflict = f"ON CONFLICT ({conflict}) {action}"
-            _copy_upsert(connection, table.name, quoted, prepared, on_conflict)
-        else:
-            placeholders = ", ".join("?" for _ in columns)
-            values = prepared.astype(object).where(prepared.notna(), None)
-            cursor = connection.connection.cursor()
-            try:
-                cursor.executemany(
-                    f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) '
-                    f"ON CONFLICT ({conflict}) {action}",
-                    values.itertuples(index=False, name=None),
-                )
-            finally:
-                cursor.close()
-        return
+            return _copy_upsert(connection, table.name, quoted, prepared, on_conflict)
+        placeholders = ", ".join("?" for _ in columns)
+        values = prepared.astype(object).where(prepared.notna(), None)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(
+                f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders}) '
+                f"ON CONFLICT ({conflict}) {action}",
+                values.itertuples(index=False, name=None),
+            )
+            return max(cursor.rowcount, 0)
+        finally:
+            cursor.close()
     insert = postgresql.insert(table)
     if update and changing:
         statement = insert.on_conflict_do_update(
-            index_elements=list(keys), set_={c: insert.excluded[c] for c in changing}
+            index_elements=list(keys),
+            set_={c: insert.excluded[c] for c in changing},
+            where=or_(
+                *(
+                    _as_text(table, c, table.c[c]).is_distinct_from(
+                        _as_text(table, c, insert.excluded[c])
+                    )
+                    for c in changing
+                )
+            ),
         )
     else:
         statement = insert.on_conflict_do_nothing(index_elements=list(keys))
+    statement = statement.returning(table.c[keys[0]])
     records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    written = 0
     for start in range(0, len(records), 5000):
-        connection.execute(statement, records[start : start + 5000])
+        written += len(connection.execute(statement, records[start : start + 5000]).all())
+    return written
+
+
+def _comparable(table: Table, column: str, prefix: str) -> str:
+    """A column in SQL text, as text when it is JSON (PostgreSQL's JSON has no equality)."""
+    name = f'{prefix}"{column}"'
+    return f"CAST({name} AS TEXT)" if isinstance(table.c[column].type, JSON) else name
+
+
+def _as_text(table: Table, column: str, expression):
+    return cast(expression, Text) if isinstance(table.c[column].type, JSON) else expression
 
 
 def json_safe(value: object) -> object:
@@ -364,7 +402,7 @@ def _prepared(table: Table, rows: pd.DataFrame, dialect: str) -> pd.DataFrame:
 
 def _copy_upsert(
     connection: Connection, table: str, quoted: str, rows: pd.DataFrame, conflict: str
-) -> None:
+) -> int:
     buffer = io.BytesIO()
     pa_csv.write_csv(
         pa.Table.from_pandas(rows, preserve_index=False),
@@ -381,7 +419,9 @@ def _copy_upsert(
         )
         cursor.copy_expert(f'COPY "{temp}" ({quoted}) FROM STDIN WITH (FORMAT csv)', buffer)
         cursor.execute(f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{temp}" {conflict}')
+        written = cursor.rowcount
         cursor.execute(f'DROP TABLE "{temp}"')
+        return written
     finally:
         cursor.close()
 
@@ -397,6 +437,22 @@ def id_map(connection: Connection, column, key_column, keys: Sequence) -> dict:
         ):
             result[key] = ident
     return result
+
+
+def newest_model_id(connection: Connection, scored: bool = False) -> int | None:
+    """The most recently trained model version (with `scored`, the newest that scored anyone).
+
+    By training time, not by id: ids on CockroachDB are unique but not in order of creation.
+    """
+    query = select(model_version.c.id).order_by(
+        model_version.c.trained_at.desc(), model_version.c.id.desc()
+    )
+    if scored:
+        query = query.where(
+            select(weekly_risk.c.id).where(weekly_risk.c.model_version_id == model_version.c.id)
+            .exists()
+        )  # fmt: skip
+    return connection.execute(query.limit(1)).scalar_one_or_none()
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

@@ -38,7 +38,7 @@ def build_demo(
         version = save_model(model, engine, settings)
         yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"
     with engine.connect() as connection:
-        version = connection.execute(select(func.max(db.model_version.c.id))).scalar_one()
+        version = db.newest_model_id(connection)
         first, last = connection.execute(
             select(func.min(db.checkin.c.week_start), func.max(db.checkin.c.week_start))
         ).one()

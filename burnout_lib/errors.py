@@ -15,6 +15,10 @@ class DatabaseUnavailable(BurnoutError):
     """The database cannot be reached or opened."""
 
 
+class WriteConflict(DatabaseUnavailable):
+    """Other writers kept conflicting with a transaction until its retries ran out."""
+
+
 class NotFound(BurnoutError):
     """A named thing (a person's pseudonym, a week, a file) does not exist."""
 

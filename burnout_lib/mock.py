@@ -48,6 +48,7 @@ from burnout_lib.emotions import (
 from burnout_lib.errors import InvalidInput
 from burnout_lib.instruments import PERSONAL, score
 from burnout_lib.mock_survey import STRESSOR_PREVALENCE
+from burnout_lib.transactions import write_transaction
 
 DEFAULT_START = date(2026, 1, 5)
 CHUNK_STAFF = 250
@@ -469,9 +470,10 @@ def write_mock(
     db.require_schema(engine)
     hospital = generate_hospital(spec)
     n = spec.staff
-    totals = {"recordings": 0, "frames": 0}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with engine.begin() as connection:
+
+    def store(connection) -> dict[str, int]:
+        totals = {"recordings": 0, "frames": 0}
         db.upsert(connection, db.staff, hospital.staff, keys=("pseudonym",))
         ids = db.id_map(connection, db.staff.c.id, db.staff.c.pseudonym, hospital.staff.pseudonym)
         for name, table, keys, update in (
@@ -479,7 +481,7 @@ def write_mock(
             ("checkins", db.checkin, ("staff_id", "week_start"), True),
         ):
             frame = getattr(hospital, name)
-            frame = frame.assign(staff_id=frame.pop("pseudonym").map(ids))
+            frame = frame.drop(columns="pseudonym").assign(staff_id=frame["pseudonym"].map(ids))
             db.upsert(connection, table, frame, keys=keys, update=update)
         bar = tqdm(total=n, desc="mock recordings", unit="staff", disable=not progress)
         for first in range(0, n, CHUNK_STAFF):
@@ -495,6 +497,9 @@ def write_mock(
             totals["frames"] += len(batch.frames)
             bar.update(last - first)
         bar.close()
+        return totals
+
+    totals = write_transaction(engine, store, f"storing the mock hospital ({n:,} staff)")
     _write_atomic(_merged_truth(settings, hospital.truth), settings.mock_truth_path)
     return MockResult(n, len(hospital.checkins), totals["recordings"], totals["frames"])
 

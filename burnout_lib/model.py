@@ -29,6 +29,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, precision
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from threadpoolctl import threadpool_limits
 
@@ -36,6 +37,7 @@ from burnout_lib import db
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.features import CATEGORICAL, feature_columns
+from burnout_lib.transactions import write_transaction
 
 CANDIDATES = ("logistic", "gradient_boosting")
 DEFAULT_TARGET_RECALL = 0.95
@@ -381,9 +383,14 @@ def save_model(model: TrainedModel, engine: Engine, settings: Settings) -> int:
         "data_window": model.card["data_window"],
         "library_versions": model.card["library_versions"],
     }
-    with engine.begin() as connection:
-        result = connection.execute(db.model_version.insert().values(**db.json_safe(row)))
-        return int(result.inserted_primary_key[0])
+
+    def record(connection) -> int:  # keyed by its file, so a retried insert stores it once
+        db.upsert(connection, db.model_version, pd.DataFrame([row]), ("path",), update=False)
+        return connection.execute(
+            select(db.model_version.c.id).where(db.model_version.c.path == row["path"])
+        ).scalar_one()
+
+    return int(write_transaction(engine, record, f"recording model {model.name}"))
 
 
 def load_model(path: Path, feature_set: str | None = None) -> TrainedModel:

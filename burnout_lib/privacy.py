@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from burnout_lib.config import Settings
 from burnout_lib.db import CHANNELS, consent, metadata, require_schema, staff, upsert
 from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.transactions import write_transaction
 
 
 def staff_id_for(connection: Connection, pseudonym: str) -> int:
@@ -41,11 +42,14 @@ def set_consent(
         )
     require_schema(engine)
     decided_at = at or datetime.now(UTC)
-    with engine.begin() as connection:
+
+    def record(connection: Connection) -> None:
         staff_id = staff_id_for(connection, pseudonym)
         row = {"staff_id": staff_id, "channel": channel, "granted": granted}
         row["decided_at"] = decided_at
         upsert(connection, consent, pd.DataFrame([row]), keys=("staff_id", "channel"))
+
+    write_transaction(engine, record, f"recording {pseudonym}'s {channel} consent")
     return decided_at
 
 
@@ -124,30 +128,35 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
     trash = settings.data_dir / f".erasing-{uuid.uuid4().hex}"
     person_dir = settings.person_dir(pseudonym)
     staged: list[tuple[Path, Path]] = []
+
+    def delete_rows(connection: Connection) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        staff_id = connection.execute(
+            select(staff.c.id).where(staff.c.pseudonym == pseudonym)
+        ).scalar_one_or_none()
+        if staff_id is not None:
+            for table, clause in person_tables():
+                result = connection.execute(delete(table).where(clause), {"staff_id": staff_id})
+                rows[table.name] = rows.get(table.name, 0) + result.rowcount
+        elif not report.files:
+            raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
+        return rows
+
     try:
-        with engine.begin() as connection:
-            staff_id = connection.execute(
-                select(staff.c.id).where(staff.c.pseudonym == pseudonym)
-            ).scalar_one_or_none()
-            if staff_id is not None:
-                for table, clause in person_tables():
-                    result = connection.execute(delete(table).where(clause), {"staff_id": staff_id})
-                    report.rows[table.name] = report.rows.get(table.name, 0) + result.rowcount
-            if person_dir.exists():
-                trash.mkdir(parents=True)
-                report.files.extend(
-                    str(p.relative_to(settings.data_dir))
-                    for p in sorted(person_dir.rglob("*"))
-                    if p.is_file()
-                )
-                person_dir.rename(trash / "person")
-            for shared in _shared_person_files(settings):
-                rewritten = _without_person(shared, pseudonym)
-                if rewritten is not None:
-                    staged.append((rewritten, shared))
-                    report.files.append(f"{shared.relative_to(settings.data_dir)} (rows removed)")
-            if staff_id is None and not report.files:
-                raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
+        if person_dir.exists():
+            trash.mkdir(parents=True)
+            report.files.extend(
+                str(p.relative_to(settings.data_dir))
+                for p in sorted(person_dir.rglob("*"))
+                if p.is_file()
+            )
+            person_dir.rename(trash / "person")
+        for shared in _shared_person_files(settings):
+            rewritten = _without_person(shared, pseudonym)
+            if rewritten is not None:
+                staged.append((rewritten, shared))
+                report.files.append(f"{shared.relative_to(settings.data_dir)} (rows removed)")
+        report.rows = write_transaction(engine, delete_rows, f"erasing {pseudonym}")
     except BaseException:
         if (trash / "person").exists():
             (trash / "person").rename(person_dir)

@@ -56,7 +56,7 @@ def report_name(week: date, unit: str | None) -> str:
 
 def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
     with engine.connect() as connection:
-        newest = connection.execute(select(func.max(db.model_version.c.id))).scalar_one()
+        newest = db.newest_model_id(connection)
         if newest is None:
             raise NotFound("no trained model yet: run `burnout train` first")
         scored = connection.execute(

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from burnout_lib import db
@@ -27,6 +27,7 @@ from burnout_lib.features import (
     weekly_features,
 )
 from burnout_lib.model import TrainedModel, load_model
+from burnout_lib.transactions import write_transaction
 
 TOP_DRIVERS = 3
 
@@ -38,6 +39,8 @@ class ScoreResult:
     week: date
     model_version_id: int
     levels: dict[str, int]
+    #: rows new or changed; fewer than `scored` when the scores were stored already
+    written: int | None = None
 
     @property
     def scored(self) -> int:
@@ -45,9 +48,12 @@ class ScoreResult:
 
     def summary(self) -> str:
         counts = ", ".join(f"{n:,} {level}" for level, n in self.levels.items())
+        stored = ""
+        if self.written == 0:
+            stored = "; these scores were stored already (by an earlier or concurrent run)"
         return (
             f"week of {self.week}: {self.scored:,} people scored with model "
-            f"{self.model_version_id} ({counts})"
+            f"{self.model_version_id} ({counts}){stored}"
         )
 
 
@@ -60,9 +66,7 @@ def latest_model(engine: Engine, settings: Settings, model_version_id: int | Non
     """The model to score with (the newest unless one is named) and its id."""
     with engine.connect() as connection:
         if model_version_id is None:
-            model_version_id = connection.execute(
-                select(func.max(db.model_version.c.id))
-            ).scalar_one()
+            model_version_id = db.newest_model_id(connection)
             if model_version_id is None:
                 raise NotFound("no trained model yet: run `burnout train` first")
         path = connection.execute(
@@ -150,14 +154,19 @@ def score_weeks(
             "drivers": drivers(model, features),
         }
     )
-    with engine.begin() as connection:
-        db.upsert(connection, db.weekly_risk, rows,
-                  keys=("staff_id", "week_start", "model_version_id"))  # fmt: skip
+    weeks = dict(list(rows.groupby("week_start", sort=True)))
+
+    def store(connection) -> dict:
+        keys = ("staff_id", "week_start", "model_version_id")
+        return {week: db.upsert(connection, db.weekly_risk, group, keys)
+                for week, group in weeks.items()}  # fmt: skip
+
+    written = write_transaction(engine, store, f"storing scores of {len(weeks)} week(s)")
     results = []
-    for week, group in rows.groupby("week_start", sort=True):
+    for week, group in weeks.items():
         counts = group["level"].value_counts()
         by_level = {level: int(counts.get(level, 0)) for level in db.RISK_LEVELS}
-        results.append(ScoreResult(week, model_version_id, by_level))
+        results.append(ScoreResult(week, model_version_id, by_level, written[week]))
     return results
 
 

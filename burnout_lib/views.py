@@ -39,7 +39,7 @@ CHECKIN_CATEGORIES = ("burnt out", "not burnt out", "not answered")
 
 def newest_scored_model(connection: Connection) -> int | None:
     """The newest model version that has scored anyone (the one views show)."""
-    return connection.execute(select(func.max(db.weekly_risk.c.model_version_id))).scalar_one()
+    return db.newest_model_id(connection, scored=True)
 
 
 def scored_weeks(connection: Connection, model_version_id: int) -> list[date]:

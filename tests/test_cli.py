@@ -10,7 +10,7 @@ from burnout_lib import db
 def test_init_db_twice(cli, settings) -> None:
     first = cli("init-db")
     second = cli("init-db")
-    assert "revision 0002" in first.stdout and second.stdout == first.stdout
+    assert "revision 0003" in first.stdout and second.stdout == first.stdout
 
 
 def test_mock_twice_gives_the_same_database(cli, engine) -> None:

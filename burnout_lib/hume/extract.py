@@ -1,7 +1,11 @@
 """From a consented clip (or a saved legacy predictions file) to stored expression scores.
 
 A recording is keyed by the content hash of its source, so extracting the same file again is a
-no-op. The frame table goes to Parquet under the person's folder and the recording with its
+no-op, and two runs given the same file at once measure it once: the second waits for the first
+(a lock file per recording, released by the system even if the first run is killed) and then
+finds the recording stored.
+
+The frame table goes to Parquet under the person's folder and the recording with its
 per-expression summary goes to the database in one transaction, after every frame is measured:
 a run that dies half-way stores nothing, and the next run resumes from Hume's cached answers.
 """
@@ -9,13 +13,15 @@ a run that dies half-way stores nothing, and the next run resumes from Hume's ca
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock, Timeout
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -33,6 +39,7 @@ from burnout_lib.hume.predictions import (
     parse_legacy,
 )
 from burnout_lib.privacy import has_consent, staff_id_for
+from burnout_lib.transactions import write_transaction
 
 
 @dataclass
@@ -41,7 +48,8 @@ class ExtractResult:
 
     file: str
     sha256: str
-    status: str  # "new", "cached" (answered from the cache), "already stored"
+    #: "new", "cached" (answered from the cache), "already stored", "stored by another run"
+    status: str
     frames: int = 0
     frames_sent: int = 0
     faces: int = 0
@@ -50,6 +58,11 @@ class ExtractResult:
     def summary(self) -> str:
         if self.status == "already stored":
             return f"{self.file}: already stored (recording {self.sha256[:12]}), nothing sent"
+        if self.status == "stored by another run":
+            return (
+                f"{self.file}: measured and stored meanwhile by another run (recording "
+                f"{self.sha256[:12]}); skipped, nothing sent"
+            )
         if self.status == "imported":
             return (
                 f"{self.file}: {self.frames} frames imported, {self.faces} with a face"
@@ -160,15 +173,17 @@ def store_recording(
         "face_choice": choice.reason[:128],
         "frames_path": relative.as_posix(),
     }
-    with engine.begin() as connection:
+    summary = summarise(frames, choice.face_id)
+
+    def store(connection) -> None:
         db.upsert(connection, db.recording, pd.DataFrame([recording]), ("sha256",), update=False)
         recording_id = connection.execute(
             select(db.recording.c.id).where(db.recording.c.sha256 == sha256)
         ).scalar_one()
-        summary = {"recording_id": recording_id, **summarise(frames, choice.face_id)}
-        db.upsert(
-            connection, db.expression_summary, pd.DataFrame([summary]), ("recording_id",), False
-        )
+        row = pd.DataFrame([{"recording_id": recording_id, **summary}])
+        db.upsert(connection, db.expression_summary, row, ("recording_id",), update=False)
+
+    write_transaction(engine, store, f"storing recording {sha256[:12]}")
     return choice.reason
 
 
@@ -186,10 +201,47 @@ def extract_file(
     path = Path(path)
     staff_id = _check_facial_consent(engine, settings, pseudonym)
     sha256 = file_sha256(path)
-    if _already_stored(engine, sha256):
-        return ExtractResult(path.name, sha256, "already stored")
-    moment = _as_utc(recorded_at, path)
     cache = settings.person_dir(pseudonym) / "hume-cache"
+    with recording_lock(cache, sha256) as waited:
+        if _already_stored(engine, sha256):
+            status = "stored by another run" if waited else "already stored"
+            return ExtractResult(path.name, sha256, status)
+        return _measure_and_store(
+            engine, settings, client, path, staff_id, pseudonym, sha256, cache,
+            _as_utc(recorded_at, path), fps, on_frames,
+        )  # fmt: skip
+
+
+@contextmanager
+def recording_lock(cache: Path, sha256: str) -> Iterator[bool]:
+    """Hold the recording's lock; yields whether another run held it first (and we waited)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(cache / f".{sha256}.lock")
+    waited = False
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        waited = True
+        lock.acquire()
+    try:
+        yield waited
+    finally:
+        lock.release()
+
+
+def _measure_and_store(
+    engine: Engine,
+    settings: Settings,
+    client: HumeClient,
+    path: Path,
+    staff_id: int,
+    pseudonym: str,
+    sha256: str,
+    cache: Path,
+    moment: datetime,
+    fps: float,
+    on_frames: Callable[[int], None] | None,
+) -> ExtractResult:
     tables, request_ids, run_ids = [], [], []
     frames = sent = 0
     for batch in measure_frames(client, iter_frames(path, fps=fps), cache, on_frames):
