@@ -238,6 +238,16 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
     print(run.summary())
 
 
+def cmd_checksum(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.db import require_schema
+    from burnout_lib.integrity import table_sums
+
+    engine = _engine(settings)
+    require_schema(engine)
+    for name, summed in table_sums(engine).items():
+        print(f"{name:<20} {summed.rows:>12,}  {summed.sha256}")
+
+
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.dashboard_server import serve
 
@@ -364,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     reporting.add_argument(
         "--named", action="store_true", help="name alerted people (for occupational health only)"
     )
+
+    add("checksum", cmd_checksum, "rows and a content checksum per table (to compare databases)")
 
     dashboard = add("dashboard", cmd_dashboard, "serve the weekly dashboard with Voila")
     dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
