@@ -352,7 +352,11 @@ def upsert(
     else:
         statement = insert.on_conflict_do_nothing(index_elements=list(keys))
     statement = statement.returning(table.c[keys[0]])
-    records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+    records = rows.astype(object).where(rows.notna(), None)
+    for name in rows.columns:
+        if isinstance(table.c[name].type, JSON):
+            records[name] = records[name].map(json_safe)
+    records = records.to_dict("records")
     written = 0
     for start in range(0, len(records), 5000):
         written += len(connection.execute(statement, records[start : start + 5000]).all())
