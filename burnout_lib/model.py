@@ -20,6 +20,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -42,6 +43,25 @@ from burnout_lib.transactions import write_transaction
 CANDIDATES = ("logistic", "gradient_boosting")
 DEFAULT_TARGET_RECALL = 0.95
 DEFAULT_HIGH_PRECISION = 0.8
+
+
+class FillEmptyColumns(TransformerMixin, BaseEstimator):
+    """Fills the columns that had no value at all when fitted with zeros, and leaves every other
+    missing value to the estimator.
+
+    Gradient boosting handles missing values itself but cannot bin a column that is entirely
+    missing, as a deviation column is in a small hospital where nobody has a baseline yet. A
+    constant column gives the trees nothing to split on, as an empty one should.
+    """
+
+    def fit(self, X, y=None) -> FillEmptyColumns:
+        self.empty_ = np.isnan(np.asarray(X, dtype=float)).all(axis=0)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        values = np.array(X, dtype=float)
+        values[:, self.empty_] = 0.0
+        return values
 
 
 def _pipeline(kind: str, columns: list[str], seed: int) -> Pipeline:
@@ -67,7 +87,7 @@ def _pipeline(kind: str, columns: list[str], seed: int) -> Pipeline:
     elif kind == "gradient_boosting":
         prepare = ColumnTransformer(
             [
-                ("numbers", "passthrough", numeric),
+                ("numbers", FillEmptyColumns(), numeric),
                 (
                     "groups",
                     OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),

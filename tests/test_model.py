@@ -142,3 +142,18 @@ def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(hospital) -> N
     labelled = features[features["burnout"].notna()]
     assert model.card["data_window"]["people"] == labelled["staff_id"].nunique()
     assert model.out_of_fold["staff_id"].nunique() == 120
+
+
+def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> None:
+    """Before anyone has a baseline, every deviation column is empty; training still works and
+    the empty column plays no part in the predictions."""
+    _, _, features, _ = hospital
+    people = features["staff_id"].drop_duplicates().iloc[:60]
+    few = features[features["staff_id"].isin(people)].copy()
+    few["fatigue_dev"] = np.nan
+    model = train(few, candidates=("gradient_boosting",), bootstrap_rounds=5, folds=3)
+    scored = model.probability(few)
+    refilled = few.assign(fatigue_dev=5.0)
+    assert np.isfinite(scored).all()
+    assert "gradient_boosting" in model.name
+    assert np.array_equal(model.probability(refilled), scored)
