@@ -114,7 +114,8 @@ def _read(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, csv.Error) as error:
-        raise InvalidInput(f"{name}: not a readable CSV file ({error})") from None
+        reason = " ".join(str(error).split())  # the parser's message ends in a line break
+        raise InvalidInput(f"{name}: not a readable CSV file ({reason})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -157,8 +158,9 @@ def _weeks(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates = pd.to_datetime(text.where(~iso_week), format="%Y-%m-%d", errors="coerce")
     weeks = pd.to_datetime(text.where(iso_week) + "-1", format="%G-W%V-%u", errors="coerce")
     moment = dates.fillna(weeks)
-    monday = (moment - pd.to_timedelta(moment.dt.day_of_week, unit="D")).dt.date
-    return monday, moment.isna()
+    monday = moment - pd.to_timedelta(moment.dt.day_of_week, unit="D")
+    bad = monday.isna() | ~monday.dt.year.between(1, 9999)  # year 0 parses, but is no date
+    return monday.where(~bad).dt.date, bad
 
 
 def validate(engine: Engine, path: Path) -> tuple[pd.DataFrame, ImportReport]:
@@ -183,9 +185,9 @@ def validate(engine: Engine, path: Path) -> tuple[pd.DataFrame, ImportReport]:
     out = pd.DataFrame(index=frame.index)
     people = _people(engine, frame["pseudonym"].str.strip().unique())
     pseudonym = frame["pseudonym"].str.strip()
-    known = pseudonym.map(lambda p: p in people)
+    known = pseudonym.map(lambda p: p in people).astype(bool)  # bool even with no rows
     flag(~known, "pseudonym", frame["pseudonym"], "is not a known staff pseudonym")
-    consented = pseudonym.map(lambda p: people.get(p, (None, False))[1])
+    consented = pseudonym.map(lambda p: people.get(p, (None, False))[1]).astype(bool)
     flag(known & ~consented, "pseudonym", frame["pseudonym"], "has not consented to check-ins")
     out["staff_id"] = pseudonym.map(lambda p: people.get(p, (None, False))[0])
 

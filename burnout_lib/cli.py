@@ -20,6 +20,8 @@ from burnout_lib.errors import BurnoutError, DatabaseUnavailable, HumeError, Inv
 from burnout_lib.transactions import first_line, is_disconnect
 
 DEMO_SIZE = {"staff": 200, "weeks": 26, "seed": 42}
+#: The mock survey benchmark holds 657 answers; a million rows takes seconds and under 1 GB.
+MAX_SURVEY_ROWS = 1_000_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +34,17 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _row_id(text: str) -> int:
+    """A database id: a whole number a 64-bit integer column can hold."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a whole number)") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (1 to {2**63 - 1})")
+    return value
 
 
 def _engine(settings: Settings):
@@ -66,6 +79,10 @@ def cmd_mock_survey(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.rows < 1:
         raise InvalidInput(f"rows must be at least 1 (got {args.rows})")
+    if args.rows > MAX_SURVEY_ROWS:
+        raise InvalidInput(f"rows must be at most {MAX_SURVEY_ROWS:,} (got {args.rows:,})")
+    if args.seed < 0:
+        raise InvalidInput(f"seed must not be negative (got {args.seed})")
     path = write_mock_survey(args.out, rows=args.rows, seed=args.seed)
     print(f"wrote {args.rows:,} mock survey rows to {path}")
 
@@ -356,10 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     scoring = add("score", cmd_score, "score a week's risk and raise its alerts")
     scoring.add_argument("--week", type=_iso_date, required=True, metavar="YYYY-MM-DD")
-    scoring.add_argument("--model", type=int, metavar="ID", help="model version (default: newest)")
+    scoring.add_argument(
+        "--model", type=_row_id, metavar="ID", help="model version (default: newest)"
+    )
 
     ack = add("acknowledge", cmd_acknowledge, "mark an alert as seen and acted on")
-    ack.add_argument("alert_id", type=int)
+    ack.add_argument("alert_id", type=_row_id)
 
     reporting = add("report", cmd_report, "write the weekly report (HTML) for a week")
     reporting.add_argument(
@@ -408,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "run the command again"
             )
         print(f"burnout: error: {DatabaseUnavailable(reason)}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a file or folder that cannot be read or written; names the path
+        print(f"burnout: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("burnout: interrupted; nothing was half-written", file=sys.stderr)

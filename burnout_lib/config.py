@@ -15,7 +15,7 @@ from dotenv import find_dotenv, load_dotenv
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from burnout_lib.errors import ConfigError
+from burnout_lib.errors import ConfigError, InvalidInput
 
 DEFAULT_DATA_DIR = Path("data")
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "cockroachdb")
@@ -126,6 +126,8 @@ class Settings:
 
     def person_dir(self, pseudonym: str) -> Path:
         """Every file that belongs to one person lives under this folder (erasure removes it)."""
+        if pseudonym in ("", ".", "..") or any(c in pseudonym for c in "/\\\0"):
+            raise InvalidInput(f"{pseudonym!r} is not a pseudonym (it must name one folder)")
         return self.frames_dir / pseudonym
 
 

@@ -113,6 +113,9 @@ _ANIMALS = (
     "robin", "seal", "shrike", "stoat", "swift", "tern", "vole", "wren", "yak",
 )  # fmt: skip
 MAX_STAFF = len(_ADJECTIVES) * len(_ANIMALS) * 100
+MAX_WEEKS = 520  # ten years of weekly check-ins
+MAX_FRAMES_PER_RECORDING = 90  # a 30-second clip at the realtime endpoint's 3 frames/s
+MAX_TENURE_DAYS = 15 * 365  # the longest-serving mock staff member joined this long before start
 
 # Baseline logit of each expression's probability on a neutral working face, and how strongly it
 # follows the latent burnout level (fatigue up, protective down).
@@ -157,15 +160,27 @@ class MockSpec:
     frames_per_recording: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("staff", "weeks", "frames_per_recording"):
-            value = getattr(self, name)
+        for name, most in (
+            ("staff", MAX_STAFF),
+            ("weeks", MAX_WEEKS),
+            ("frames_per_recording", MAX_FRAMES_PER_RECORDING),
+        ):
+            value, label = getattr(self, name), name.replace("_", "-")
             if not isinstance(value, int) or value < 1:
-                raise InvalidInput(f"{name.replace('_', '-')} must be at least 1 (got {value})")
-        if self.staff > MAX_STAFF:
-            raise InvalidInput(f"staff must be at most {MAX_STAFF:,} (got {self.staff:,})")
+                raise InvalidInput(f"{label} must be at least 1 (got {value})")
+            if value > most:
+                raise InvalidInput(f"{label} must be at most {most:,} (got {value:,})")
         if self.seed < 0:
             raise InvalidInput(f"seed must not be negative (got {self.seed})")
         object.__setattr__(self, "start", self.start - timedelta(days=self.start.weekday()))
+        try:
+            self.start - timedelta(days=MAX_TENURE_DAYS)
+            self.start + timedelta(weeks=self.weeks)
+        except OverflowError:
+            raise InvalidInput(
+                f"start {self.start} with {self.weeks:,} weeks (and staff hired up to 15 years "
+                "before it) falls outside the calendar"
+            ) from None
 
     @property
     def week_starts(self) -> list[date]:
@@ -211,7 +226,7 @@ def generate_hospital(spec: MockSpec) -> MockHospital:
     for role, (_, patterns) in ROLES.items():
         mask = roles == role
         shifts[mask] = _pick(rng, patterns, int(mask.sum()))
-    tenure_days = rng.integers(30, 15 * 365, size=n)
+    tenure_days = rng.integers(30, MAX_TENURE_DAYS, size=n)
     start_dates = [spec.start - timedelta(days=int(d)) for d in tenure_days]
     staff = pd.DataFrame(
         {"pseudonym": pseudonyms, "unit": units, "role": roles, "shift_pattern": shifts}
@@ -506,6 +521,8 @@ def write_mock(
 
 def _write_frames(settings: Settings, frames: pd.DataFrame) -> None:
     """One Parquet file per person, so erasing a person removes exactly their folder."""
+    if frames.empty:  # nobody in this chunk consented to recordings
+        return
     ordered = frames.sort_values("pseudonym", kind="stable")
     people = ordered.pop("pseudonym").to_numpy()
     table = pa.Table.from_pandas(ordered, preserve_index=False)

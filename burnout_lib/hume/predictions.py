@@ -47,6 +47,10 @@ def _table(
     vectorised step.
     """
     slugs = {key: [slug(canonical_name(str(n))) for n in key] for key in set(names)}
+    for key, found in slugs.items():
+        for name, column in zip(key, found, strict=True):
+            if column in ID_COLUMNS:
+                raise ValueError(f"expression name {name!r} clashes with the column {column!r}")
     extra = sorted({s for found in slugs.values() for s in found} - set(EXPRESSION_SLUGS))
     columns = list(EXPRESSION_SLUGS) + extra
     position = {name: k for k, name in enumerate(columns)}
@@ -65,7 +69,11 @@ def _table(
 
 def _split(items: Sequence[Mapping], key: str) -> tuple[tuple[str, ...], list[float]]:
     """Names and scores of one face's expression list."""
-    return tuple(item["name"] for item in items), [float(item[key]) for item in items]
+    names = tuple(item["name"] for item in items)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"expression name {name!r} is not text")
+    return names, [float(item[key]) for item in items]
 
 
 def parse_current(
@@ -94,11 +102,11 @@ def parse_current(
                 face_names, face_values = _split(face["expressions"], "probability")
                 names.append(face_names)
                 values.append(face_values)
-    except (KeyError, TypeError, ValueError, IndexError) as error:
+        return _table(rows, names, values)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as error:
         raise InvalidInput(
             f"not a Hume expression response: {type(error).__name__} {error}"
         ) from None
-    return _table(rows, names, values)
 
 
 def load_json(raw: bytes, source: str = "input") -> object:
@@ -128,6 +136,8 @@ def _legacy_faces(face_model: Mapping | None, recording_sha256: str) -> pd.DataF
             w, h = float(box.get("w", np.nan)), float(box.get("h", np.nan))
             confidence = float(item.get("prob", np.nan))
             frame, time_s = int(item["frame"]), float(item["time"])
+            if not 0 <= frame < 2**63:
+                raise ValueError(f"frame {item['frame']!r} is not a frame number")
             rows.append((recording_sha256, frame, time_s, face_id, x, y, x + w, y + h, confidence))
             item_names, item_values = _split(item["emotions"], "score")
             names.append(item_names)
@@ -158,7 +168,7 @@ def parse_legacy(
                 frames = _legacy_faces(prediction["models"].get("face"), recording_sha256)
                 name = str(prediction.get("file", f"job {job_index}"))
                 found.append(LegacyPrediction(name, frames, errors))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise InvalidInput(
                 f"{source}: not a Hume predictions file (job {job_index}: "
                 f"{type(error).__name__} {error})"
