@@ -167,6 +167,10 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
     for temp, target in staged:
         temp.replace(target)
     shutil.rmtree(trash, ignore_errors=True)
+    if engine.dialect.name == "sqlite":  # deleted rows stay in the file's free pages and its log
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return report
 
 
