@@ -5,7 +5,8 @@ and for proving that an interrupted command, run again, leaves what an uninterru
 Rows are compared by content, not by surrogate ids: ids depend on the server (sequences advance
 even when a transaction rolls back; CockroachDB ids are not consecutive), so every reference to
 another table is replaced by that row's natural key, and columns stamped by the server at write
-time (`created_at`, `scored_at`) are left out.
+time (`created_at`, `scored_at`) are left out, as are the ids Hume gives each request: measuring the
+same clip twice gives the same scores under new request ids.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from burnout_lib import db
 
 #: The natural key of each table other tables refer to.
 NATURAL_KEYS = {"staff": "pseudonym", "recording": "sha256", "model_version": "path"}
-#: Columns the server stamps when a row is written: they differ between two runs of the same work.
-WRITE_STAMPS = {"created_at", "scored_at"}
+#: Columns stamped when a row is written, by the database or by Hume: they differ between two runs
+#: of the same work.
+WRITE_STAMPS = {"created_at", "scored_at", "hume_request_ids", "hume_run_ids"}
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ class ExtractResult:
 
     file: str
     sha256: str
-    #: "new", "cached" (answered from the cache), "already stored", "stored by another run"
+    #: "new", "cached" (answered from the cache), "imported" (legacy file), "already stored",
+    #: "stored by another run" (which we waited for), "stored first by another run" (we measured
+    #: it too, but the other run's copy was kept)
     status: str
     frames: int = 0
     frames_sent: int = 0
@@ -62,6 +64,11 @@ class ExtractResult:
             return (
                 f"{self.file}: measured and stored meanwhile by another run (recording "
                 f"{self.sha256[:12]}); skipped, nothing sent"
+            )
+        if self.status == "stored first by another run":
+            return (
+                f"{self.file}: measured ({self.frames_sent} frames sent), but another run stored "
+                f"recording {self.sha256[:12]} first; kept that one, stored nothing"
             )
         if self.status == "imported":
             return (
@@ -146,11 +153,12 @@ def store_recording(
     frame_count: int,
     request_ids: list[str] | None = None,
     run_ids: list[str] | None = None,
-) -> str:
+) -> tuple[str, bool]:
     """Write the frame table, then the recording and its summary in one transaction.
 
-    Returns the face choice. The Parquet file is written first (atomically); a stored recording
-    always has its frames, and a file without a recording is replaced by the next run.
+    Returns the face choice, and False when another run (on another machine, say) stored this
+    recording first: theirs is kept. The Parquet file is written first (atomically); a stored
+    recording always has its frames, and a file without a recording is replaced by the next run.
     """
     choice = choose_face(frames)
     relative = Path("people") / pseudonym / "frames" / f"{sha256}.parquet"
@@ -175,16 +183,19 @@ def store_recording(
     }
     summary = summarise(frames, choice.face_id)
 
-    def store(connection) -> None:
-        db.upsert(connection, db.recording, pd.DataFrame([recording]), ("sha256",), update=False)
+    def store(connection) -> bool:
+        new = db.upsert(connection, db.recording, pd.DataFrame([recording]), ("sha256",), False)
+        if not new:
+            return False
         recording_id = connection.execute(
             select(db.recording.c.id).where(db.recording.c.sha256 == sha256)
         ).scalar_one()
         row = pd.DataFrame([{"recording_id": recording_id, **summary}])
         db.upsert(connection, db.expression_summary, row, ("recording_id",), update=False)
+        return True
 
-    write_transaction(engine, store, f"storing recording {sha256[:12]}")
-    return choice.reason
+    stored = write_transaction(engine, store, f"storing recording {sha256[:12]}")
+    return choice.reason, stored
 
 
 def extract_file(
@@ -255,14 +266,15 @@ def _measure_and_store(
         if tables
         else parse_current({"measurements": []}, sha256)
     )
-    choice = store_recording(
+    choice, stored = store_recording(
         engine, settings, staff_id, pseudonym, sha256, moment, "file", table, frames,
         request_ids, run_ids,
     )  # fmt: skip
+    status = "new" if sent else "cached"
     return ExtractResult(
         path.name,
         sha256,
-        "new" if sent else "cached",
+        status if stored else "stored first by another run",
         frames=frames,
         frames_sent=sent,
         faces=int(table["frame"].nunique()) if len(table) else 0,
@@ -310,9 +322,12 @@ def import_legacy(
             continue
         frames = prediction.frames.assign(recording_sha256=sha256)
         frame_count = int(frames["frame"].nunique())
-        choice = store_recording(
+        choice, stored = store_recording(
             engine, settings, staff_id, pseudonym, sha256, moment, "legacy", frames, frame_count
         )
+        if not stored:
+            results.append(ExtractResult(label, sha256, "stored by another run"))
+            continue
         results.append(
             ExtractResult(
                 label, sha256, "imported", frame_count, 0, frame_count, face_choice=choice
