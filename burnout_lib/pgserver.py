@@ -110,6 +110,11 @@ class ThrowawayPostgres:
             connection.close()
         return self.url(name)
 
+    def restart(self) -> None:
+        """Stop the server as an administrator would (ending every session) and start it again."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l",
+                  str(self.root / "server.log"), "-m", "fast", "-w", "restart")  # fmt: skip
+
     def stop(self) -> None:
         if self.datadir.exists():
             try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from filelock import FileLock
 from sqlalchemy import func, select
 
 from burnout_lib import db
@@ -92,7 +93,7 @@ def run_report(
         _check_has_scores(engine, week, unit)
     finally:
         engine.dispose()
-    out = Path(out_dir or settings.reports_dir)
+    out = Path(out_dir or settings.reports_dir).resolve()  # the notebook runs elsewhere
     out.mkdir(parents=True, exist_ok=True)
     name = report_name(week, unit)
     parameters = {
@@ -170,7 +171,15 @@ def to_html(notebook) -> str:
 
 
 def update_index(folder: Path, name: str, record: dict) -> None:
-    """Add or replace the report's row in `index.json` and rewrite `index.html` from it."""
+    """Add or replace the report's row in `index.json` and rewrite `index.html` from it.
+
+    Two reports finishing at once take turns (a lock file), so neither loses the other's row.
+    """
+    with FileLock(folder / ".index.lock"):
+        _update_index(folder, name, record)
+
+
+def _update_index(folder: Path, name: str, record: dict) -> None:
     manifest_path = folder / INDEX_JSON
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     manifest[name] = record
