@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -137,13 +138,22 @@ def test_two_scorings_of_one_week(lab: Lab) -> None:
     assert all(s.endswith(f"; {alerts} alerts") for s in said), said
 
 
+def handover_clip(copy: Copy) -> tuple[str, Path, tuple[str, ...]]:
+    """A consenting person, a 4-second clip of theirs, and the command that extracts it."""
+    person = copy.consenting("recording")[0]
+    clip = pattern_clip(copy.work_dir / "handover.mp4", 4, source="testsrc=size=320x240:rate=10")
+    return (
+        person,
+        clip,
+        ("extract", str(clip), "--staff", person, "--recorded-at", f"{NEW_WEEK}T09:00"),
+    )
+
+
 def test_two_extractions_of_one_clip_on_one_machine(lab: Lab) -> None:
     """The second waits for the first (a lock per recording) and sends Hume nothing."""
     copy = lab.copy()
-    person = copy.consenting("recording")[0]
-    clip = pattern_clip(copy.work_dir / "handover.mp4", 4, source="testsrc=size=320x240:rate=10")
+    person, clip, args = handover_clip(copy)
     lock = FileLock(copy.data_dir / "people" / person / "hume-cache" / f".{file_sha256(clip)}.lock")
-    args = ("extract", str(clip), "--staff", person, "--recorded-at", f"{NEW_WEEK}T09:00")
     with FakeHumeServer(api_key=API_KEY) as hume:
         env = {"HUME_API_KEY": API_KEY, "HUME_BASE_URL": hume.base_url}
         with lock:  # both reach the recording's lock before either may measure
@@ -171,9 +181,7 @@ def test_two_extractions_of_one_clip_on_two_machines(lab: Lab) -> None:
     copy = lab.copy()
     other = lab.copy()
     other.database, other.app_name = copy.database, copy.app_name  # the same database, elsewhere
-    person = copy.consenting("recording")[0]
-    clip = pattern_clip(copy.work_dir / "handover.mp4", 4, source="testsrc=size=320x240:rate=10")
-    args = ("extract", str(clip), "--staff", person, "--recorded-at", f"{NEW_WEEK}T09:00")
+    _, _, args = handover_clip(copy)
     with FakeHumeServer(api_key=API_KEY) as hume:
         env = {"HUME_API_KEY": API_KEY, "HUME_BASE_URL": hume.base_url}
         with held(copy, "recording"):
