@@ -12,7 +12,9 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +31,8 @@ from burnout_lib.scoring import monday, score_week
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "weekly_report.ipynb"
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
+#: A report run's private folder untouched for this long belongs to a run that was killed.
+STALE_RUN_SECONDS = 24 * 3600
 
 
 class ReportFailed(BurnoutError):
@@ -95,6 +99,7 @@ def run_report(
         engine.dispose()
     out = Path(out_dir or settings.reports_dir).resolve()  # the notebook runs elsewhere
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_runs(out)
     name = report_name(week, unit)
     parameters = {
         "week": week.isoformat(),
@@ -134,6 +139,20 @@ def run_report(
             os.replace(work_dir / f"{name}{suffix}", out / f"{name}{suffix}")
     update_index(out, name, record)
     return ReportRun(out / f"{name}.html", out / f"{name}.ipynb", record, scored)
+
+
+def remove_stale_runs(folder: Path, older_than_s: float = STALE_RUN_SECONDS) -> list[Path]:
+    """Remove the private folders of report runs that were killed before they could clean up.
+
+    Only folders untouched for a day go: a run still working (here or on another machine sharing
+    the folder) keeps its own. Returns what was removed.
+    """
+    removed = []
+    for work in folder.glob(".run-*"):
+        if work.is_dir() and time.time() - work.stat().st_mtime > older_than_s:
+            shutil.rmtree(work, ignore_errors=True)
+            removed.append(work)
+    return removed
 
 
 def _check_has_scores(engine, week: date, unit: str | None) -> None:

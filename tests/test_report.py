@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -207,3 +209,17 @@ def test_a_failing_notebook_names_its_cell_and_leaves_nothing(
     with pytest.raises(ReportFailed, match=r"cell \d+ \(RuntimeError: the chart broke\)"):
         run_report(load_settings(), recent_hospital, out_dir=out)
     assert list(out.iterdir()) == []
+
+
+def test_private_folders_of_killed_runs_are_removed_after_a_day(tmp_path) -> None:
+    killed, running = tmp_path / ".run-killed", tmp_path / ".run-running"
+    for work in (killed, running):
+        work.mkdir()
+        (work / "weekly-report-2026-03-02.ipynb").write_text("{}")
+    day_and_a_bit = time.time() - report_runner.STALE_RUN_SECONDS - 60
+    os.utime(killed, (day_and_a_bit, day_and_a_bit))
+    (tmp_path / ".run-a-file").write_text("not a run's folder")
+    os.utime(tmp_path / ".run-a-file", (day_and_a_bit, day_and_a_bit))
+
+    assert report_runner.remove_stale_runs(tmp_path) == [killed]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run-a-file", ".run-running"]
