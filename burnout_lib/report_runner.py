@@ -69,11 +69,10 @@ def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
                 db.weekly_risk.c.model_version_id == newest, db.weekly_risk.c.week_start == week
             )
         ).scalar_one()
-    if scored:
-        return None
-    result = score_week(engine, settings, week, newest)
+    result = None if scored else score_week(engine, settings, week, newest)
+    # always: a run killed between storing the scores and raising the alerts left them unraised
     alerts = evaluate_week(engine, settings, week, newest)
-    return f"scored {result.summary()}; {len(alerts)} alerts"
+    return f"scored {result.summary()}; {len(alerts)} alerts" if result else None
 
 
 def run_report(
