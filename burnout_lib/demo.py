@@ -47,8 +47,11 @@ def build_demo(
         ).scalar_one()
     if not scored and first is not None:
         results = score_weeks(engine, settings, first, last, version)
-        alerts = sum(len(evaluate_week(engine, settings, r.week, version)) for r in results)
-        yield f"scored {len(results)} weeks with model {version}; {alerts:,} alerts raised"
+        yield f"scored {len(results)} weeks with model {version}"
+    unalerted = _weeks_without_alerts(engine, version)
+    if unalerted:  # all of them after scoring; some if an earlier build was stopped part-way
+        alerts = sum(len(evaluate_week(engine, settings, week, version)) for week in unalerted)
+        yield f"raised {alerts:,} alerts over {len(unalerted)} weeks"
     counts = db.row_counts(engine)
     yield (
         f"demo database ready: {display_url(settings.db_url)} ({counts['staff']:,} staff, "
@@ -56,3 +59,13 @@ def build_demo(
         f"{counts['weekly_risk']:,} weekly scores, {counts['alert']:,} alerts)"
     )
     engine.dispose()
+
+
+def _weeks_without_alerts(engine, version: int) -> list:
+    """Scored weeks with no alert yet (a week may have none at all: it is then looked at again)."""
+    scored = select(db.weekly_risk.c.week_start).where(db.weekly_risk.c.model_version_id == version)
+    with engine.connect() as connection:
+        weeks = connection.execute(
+            scored.except_(select(db.alert.c.week_start)).order_by("week_start")
+        ).scalars()
+        return list(weeks)
