@@ -175,30 +175,27 @@ def test_report_writing(lab: Lab) -> None:
     assert indexes[0] == indexes[1] and list(indexes[0]) == [f"weekly-report-{LAST_WEEK}"]
 
 
-def test_extraction(lab: Lab) -> None:
+def test_extraction(lab: Lab, tmp_path: Path) -> None:
     """Three clips of two Hume requests each; killed after a random number of Hume's answers,
     then twice more at random; the final run resumes from the answers already cached."""
     rng = random.Random(5)
     after_answers = rng.randint(1, 5)
+    clips = [
+        pattern_clip(tmp_path / f"clip-{rate}.mp4", 12, source=f"testsrc=size=320x240:rate={rate}")
+        for rate in (10, 11, 12)
+    ]
     with FakeHumeServer(api_key=API_KEY) as hume:
 
         def answered(copy: Copy) -> Callable[[], bool]:
             start = hume.requests
             return lambda: hume.requests >= start + after_answers
 
-        def clips(copy: Copy) -> None:
-            for k, rate in enumerate((10, 11, 12)):
-                source = f"testsrc=size=320x240:rate={rate}"
-                pattern_clip(copy.work_dir / f"clip-{k}.mp4", 12, source=source)
-
         person = lab.template.consenting("recording")[0]
-        args = ("extract", "clip-0.mp4", "clip-1.mp4", "clip-2.mp4", "--staff", person,
-                "--fps", "3", "--recorded-at", f"{NEW_WEEK}T09:00")  # fmt: skip
+        args = ("extract", *map(str, clips), "--staff", person, "--fps", "3",
+                "--recorded-at", f"{NEW_WEEK}T09:00")  # fmt: skip
         env = {"HUME_API_KEY": API_KEY, "HUME_BASE_URL": hume.base_url}
         before = hume.requests
-        reference, copy = crash_then_finish(
-            lab, args, seed=6, first_kill=answered, prepare=clips, **env
-        )
+        reference, _ = crash_then_finish(lab, args, seed=6, first_kill=answered, **env)
     assert reference.sums()["recording"].rows == lab.template.sums()["recording"].rows + 3
     assert hume.requests - before >= 6 + after_answers
 
