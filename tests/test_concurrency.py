@@ -10,6 +10,7 @@ transaction, and the one that found its work done says so.
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -179,8 +180,9 @@ def test_two_extractions_of_one_clip_on_one_machine(lab: Lab) -> None:
 def test_two_extractions_of_one_clip_on_two_machines(lab: Lab) -> None:
     """Two data folders, one database: both measure, one recording is kept, the other says so."""
     copy = lab.copy()
-    other = lab.copy()
-    other.database, other.app_name = copy.database, copy.app_name  # the same database, elsewhere
+    elsewhere = copy.work_dir / "other-machine"
+    shutil.copytree(copy.data_dir, elsewhere / "data")
+    other = Copy(copy.server, copy.database, elsewhere / "data", elsewhere, copy.app_name)
     _, _, args = handover_clip(copy)
     with FakeHumeServer(api_key=API_KEY) as hume:
         env = {"HUME_API_KEY": API_KEY, "HUME_BASE_URL": hume.base_url}
