@@ -6,8 +6,10 @@ Built once; a database that already holds staff is kept as it is (its missing st
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from burnout_lib import db
 from burnout_lib.alerts import evaluate_week
@@ -61,7 +63,7 @@ def build_demo(
     engine.dispose()
 
 
-def _weeks_without_alerts(engine, version: int) -> list:
+def _weeks_without_alerts(engine: Engine, version: int) -> list[date]:
     """Scored weeks with no alert yet (a week may have none at all: it is then looked at again)."""
     scored = select(db.weekly_risk.c.week_start).where(db.weekly_risk.c.model_version_id == version)
     with engine.connect() as connection:
