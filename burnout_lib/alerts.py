@@ -219,6 +219,25 @@ def evaluate_week(
     return alerts
 
 
+def weeks_without_alerts(
+    engine: Engine, model_version_id: int, week: date | None = None
+) -> list[date]:
+    """Weeks scored by the model (or just `week`) that have no alert yet, in order.
+
+    Scores and alerts are written one after the other, so a run stopped between the two leaves
+    such a week; a week whose people simply raised no alert is listed too, and looked at again.
+    """
+    scored = select(db.weekly_risk.c.week_start).where(
+        db.weekly_risk.c.model_version_id == model_version_id
+    )
+    alerted = select(db.alert.c.week_start)
+    if week is not None:
+        scored = scored.where(db.weekly_risk.c.week_start == week)
+        alerted = alerted.where(db.alert.c.week_start == week)
+    with engine.connect() as connection:
+        return list(connection.execute(scored.except_(alerted).order_by("week_start")).scalars())
+
+
 def acknowledge(engine: Engine, alert_id: int) -> datetime:
     """Mark an alert as seen and acted on; a second acknowledgement keeps the first time."""
 

@@ -6,13 +6,11 @@ Built once; a database that already holds staff is kept as it is (its missing st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from burnout_lib import db
-from burnout_lib.alerts import evaluate_week
+from burnout_lib.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.config import Settings, display_url
 from burnout_lib.features import weekly_features
 from burnout_lib.mock import MockSpec, write_mock
@@ -50,7 +48,7 @@ def build_demo(
     if not scored and first is not None:
         results = score_weeks(engine, settings, first, last, version)
         yield f"scored {len(results)} weeks with model {version}"
-    unalerted = _weeks_without_alerts(engine, version)
+    unalerted = weeks_without_alerts(engine, version)
     if unalerted:  # all of them after scoring; some if an earlier build was stopped part-way
         alerts = sum(len(evaluate_week(engine, settings, week, version)) for week in unalerted)
         yield f"raised {alerts:,} alerts over {len(unalerted)} weeks"
@@ -61,13 +59,3 @@ def build_demo(
         f"{counts['weekly_risk']:,} weekly scores, {counts['alert']:,} alerts)"
     )
     engine.dispose()
-
-
-def _weeks_without_alerts(engine: Engine, version: int) -> list[date]:
-    """Scored weeks with no alert yet (a week may have none at all: it is then looked at again)."""
-    scored = select(db.weekly_risk.c.week_start).where(db.weekly_risk.c.model_version_id == version)
-    with engine.connect() as connection:
-        weeks = connection.execute(
-            scored.except_(select(db.alert.c.week_start)).order_by("week_start")
-        ).scalars()
-        return list(weeks)

@@ -23,7 +23,7 @@ from filelock import FileLock
 from sqlalchemy import func, select
 
 from burnout_lib import db
-from burnout_lib.alerts import evaluate_week
+from burnout_lib.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.scoring import monday, score_week
@@ -69,10 +69,13 @@ def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
                 db.weekly_risk.c.model_version_id == newest, db.weekly_risk.c.week_start == week
             )
         ).scalar_one()
-    result = None if scored else score_week(engine, settings, week, newest)
-    # always: a run killed between storing the scores and raising the alerts left them unraised
+    if scored:  # a run stopped after storing the scores may have left the alerts unraised
+        if weeks_without_alerts(engine, newest, week):
+            evaluate_week(engine, settings, week, newest)
+        return None
+    result = score_week(engine, settings, week, newest)
     alerts = evaluate_week(engine, settings, week, newest)
-    return f"scored {result.summary()}; {len(alerts)} alerts" if result else None
+    return f"scored {result.summary()}; {len(alerts)} alerts"
 
 
 def run_report(

@@ -68,14 +68,13 @@ class Copy:
             start_new_session=True,
         )
 
-    def run(self, *args: str, expect: int | None = 0, **env: str) -> Finished:
-        """Run a command to its end; check its exit status unless `expect` is None."""
+    def run(self, *args: str, expect: int = 0, **env: str) -> Finished:
+        """Run a command to its end and check its exit status."""
         began = time.monotonic()
         process = self.start(*args, **env)
         out, err = process.communicate(timeout=300)
         done = Finished(args, process.returncode, out, err, time.monotonic() - began)
-        if expect is not None:
-            assert done.code == expect, f"burnout {' '.join(args)} exited {done.code}:\n{err}"
+        assert done.code == expect, f"burnout {' '.join(args)} exited {done.code}:\n{err}"
         return done
 
     def backends(self, where: str = "true") -> list[dict]:

@@ -150,6 +150,14 @@ def handover_clip(copy: Copy) -> tuple[str, Path, tuple[str, ...]]:
     )
 
 
+def measured_once_by_one(processes: list, outputs: list[tuple[str, str]]) -> str:
+    """Both extractions ended well and one of them measured the clip; what the other said."""
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    winner, loser = sorted(out.strip() for out, _ in outputs)  # "handover.mp4: 4…" sorts first
+    assert winner.startswith("handover.mp4: 4 frames, 4 sent"), (winner, loser)
+    return loser
+
+
 def test_two_extractions_of_one_clip_on_one_machine(lab: Lab) -> None:
     """The second waits for the first (a lock per recording) and sends Hume nothing."""
     copy = lab.copy()
@@ -164,14 +172,12 @@ def test_two_extractions_of_one_clip_on_one_machine(lab: Lab) -> None:
         outputs = [p.communicate(timeout=120) for p in processes]
         images = hume.images
 
-    assert [p.returncode for p in processes] == [0, 0], outputs
-    said = sorted(out.strip() for out, _ in outputs)
-    assert said[0].startswith("handover.mp4: 4 frames, 4 sent"), said
+    loser = measured_once_by_one(processes, outputs)
     assert re.fullmatch(
         r"handover.mp4: (measured and stored meanwhile by another run \(recording \w+\); "
         r"skipped|already stored \(recording \w+\)), nothing sent",
-        said[1],
-    ), said
+        loser,
+    ), loser
     assert images == 4, "Hume measured the clip once"
     assert query(copy, "SELECT count(*) FROM recording WHERE week_start = :w", w=NEW_WEEK) == [(1,)]
     assert stuck_sessions(copy.server) == []
@@ -192,14 +198,12 @@ def test_two_extractions_of_one_clip_on_two_machines(lab: Lab) -> None:
         outputs = [p.communicate(timeout=120) for p in processes]
     assert both_wait, outputs
 
-    assert [p.returncode for p in processes] == [0, 0], outputs
-    said = sorted(out.strip() for out, _ in outputs)
-    assert said[0].startswith("handover.mp4: 4 frames, 4 sent"), said
+    loser = measured_once_by_one(processes, outputs)
     assert re.fullmatch(
         r"handover.mp4: measured \(4 frames sent\), but another run stored recording \w+ "
         r"first; kept that one, stored nothing",
-        said[1],
-    ), said
+        loser,
+    ), loser
     [(recordings, summaries)] = query(
         copy,
         "SELECT count(DISTINCT r.id), count(e.recording_id) FROM recording r "
