@@ -12,7 +12,7 @@ help:
 	@echo "make demo   - install, build the demo database (if absent) and serve the dashboard on http://$(HOST):$(PORT)"
 	@echo "make test   - install test dependencies and run the whole test suite"
 	@echo "make lab    - JupyterLab with the project installed"
-	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make lint   - ruff check, ruff format --check and the import contract (lint-imports)"
 	@echo "make format - ruff format and ruff check --fix"
 	@echo "make strip  - remove outputs from the notebooks (nbstripout)"
 
@@ -55,6 +55,7 @@ lab: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

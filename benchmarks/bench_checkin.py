@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from burnout_lib import db
-from burnout_lib.checkins import import_checkins
-from burnout_lib.instruments import FREQUENCY, PERSONAL
-from burnout_lib.pgserver import ThrowawayPostgres
+from burnout_lib.sources.checkins import import_checkins
+from burnout_lib.sources.instruments import FREQUENCY, PERSONAL
+from burnout_lib.store import db
+from burnout_lib.store.pgserver import ThrowawayPostgres
 
 TARGET_SECONDS = 20.0
 WEEKS = 50

@@ -49,14 +49,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 from tqdm import tqdm
 
-from burnout_lib import db, views
-from burnout_lib.alerts import evaluate_week
+from burnout_lib.app import views
 from burnout_lib.config import load_settings
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.pgserver import ThrowawayPostgres, free_port
-from burnout_lib.scoring import score_weeks
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.alerts import evaluate_week
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.store import db
+from burnout_lib.store.pgserver import ThrowawayPostgres, free_port
 
 SIZES = (200, 10_000)
 WEEKS = 52

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from burnout_lib.hume.frames import iter_frames
-from burnout_lib.hume.predictions import load_json, parse_legacy
+from burnout_lib.sources.hume.frames import iter_frames
+from burnout_lib.sources.hume.predictions import load_json, parse_legacy
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 TARGET_RATIO = 1.5

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from burnout_lib.config import load_settings
-from burnout_lib.db import init_db, make_engine, row_counts
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.pgserver import ThrowawayPostgres
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.store.db import init_db, make_engine, row_counts
+from burnout_lib.store.pgserver import ThrowawayPostgres
 
 TARGET_SECONDS = 120
 

@@ -18,14 +18,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from burnout_lib import db
-from burnout_lib.alerts import evaluate_week
 from burnout_lib.config import load_settings
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.pgserver import ThrowawayPostgres
-from burnout_lib.scoring import score_weeks
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.alerts import evaluate_week
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.store import db
+from burnout_lib.store.pgserver import ThrowawayPostgres
 
 TARGET = 60.0
 BURNOUT = Path(sys.executable).with_name("burnout")

@@ -13,12 +13,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from burnout_lib import db
 from burnout_lib.config import load_settings
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.scoring import score_week
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_week
+from burnout_lib.store import db
 
 TRAIN_TARGET = 60.0
 SCORE_TARGET = 5.0

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.config import Settings, display_url, load_settings
 from burnout_lib.errors import BurnoutError, DatabaseUnavailable, HumeError, InvalidInput
-from burnout_lib.transactions import first_line, is_disconnect
+from burnout_lib.store.transactions import first_line, is_disconnect
 
 DEMO_SIZE = {"staff": 200, "weeks": 26, "seed": 42}
 #: The mock survey benchmark holds 657 answers; a million rows takes seconds and under 1 GB.
@@ -48,20 +48,20 @@ def _row_id(text: str) -> int:
 
 
 def _engine(settings: Settings):
-    from burnout_lib.db import make_engine
+    from burnout_lib.store.db import make_engine
 
     return make_engine(settings.db_url)
 
 
 def cmd_init_db(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.db import init_db
+    from burnout_lib.store.db import init_db
 
     revision = init_db(_engine(settings))
     print(f"database {display_url(settings.db_url)} is at schema revision {revision}")
 
 
 def cmd_mock(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.mock import MockSpec, write_mock
+    from burnout_lib.mock.hospital import MockSpec, write_mock
 
     spec = MockSpec(
         staff=args.staff,
@@ -75,7 +75,7 @@ def cmd_mock(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_mock_survey(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.mock_survey import write_mock_survey
+    from burnout_lib.mock.nyc_survey import write_mock_survey
 
     if args.rows < 1:
         raise InvalidInput(f"rows must be at least 1 (got {args.rows})")
@@ -88,7 +88,7 @@ def cmd_mock_survey(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_consent(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.privacy import set_consent
+    from burnout_lib.privacy.consent import set_consent
 
     granted = args.grant is not None
     channel = args.grant or args.revoke
@@ -98,7 +98,7 @@ def cmd_consent(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.privacy import erase_person
+    from burnout_lib.privacy.consent import erase_person
 
     report = erase_person(_engine(settings), settings, args.pseudonym)
     print(report.summary())
@@ -117,9 +117,9 @@ def _datetime(text: str) -> datetime:
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> None:
     from tqdm.auto import tqdm
 
-    from burnout_lib.hume.client import HumeClient
-    from burnout_lib.hume.extract import extract_file
-    from burnout_lib.hume.frames import count_frames_estimate
+    from burnout_lib.sources.hume.client import HumeClient
+    from burnout_lib.sources.hume.extract import extract_file
+    from burnout_lib.sources.hume.frames import count_frames_estimate
 
     engine = _engine(settings)
     client = HumeClient(settings.hume_api_key, settings.hume_base_url)
@@ -147,7 +147,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_import_hume(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.hume.extract import import_legacy
+    from burnout_lib.sources.hume.extract import import_legacy
 
     for result in import_legacy(
         _engine(settings), settings, Path(args.predictions), args.staff, args.recorded_at
@@ -156,7 +156,7 @@ def cmd_import_hume(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.hume.fake_server import serve_forever
+    from burnout_lib.sources.hume.fake_server import serve_forever
 
     key = settings.hume_api_key or args.api_key
     print(f"Hume stand-in on http://127.0.0.1:{args.port} (Ctrl+C stops it)", flush=True)
@@ -164,7 +164,7 @@ def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_checkin_import(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.checkins import InvalidCheckinFile, import_checkins
+    from burnout_lib.sources.checkins import InvalidCheckinFile, import_checkins
 
     try:
         report = import_checkins(_engine(settings), Path(args.file), args.skip_invalid)
@@ -178,15 +178,15 @@ def cmd_checkin_import(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.checkins import template
+    from burnout_lib.sources.checkins import template
 
     print(template(), end="")
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.db import require_schema
-    from burnout_lib.features import weekly_features
-    from burnout_lib.model import save_model, train
+    from burnout_lib.risk.features import weekly_features
+    from burnout_lib.risk.model import save_model, train
+    from burnout_lib.store.db import require_schema
 
     feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
     if not settings.facial_channel_enabled and feature_set != "checkin":
@@ -210,8 +210,8 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.alerts import evaluate_week
-    from burnout_lib.scoring import score_week
+    from burnout_lib.risk.alerts import evaluate_week
+    from burnout_lib.risk.scoring import score_week
 
     engine = _engine(settings)
     result = score_week(engine, settings, args.week, args.model)
@@ -220,7 +220,7 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_acknowledge(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.alerts import acknowledge
+    from burnout_lib.risk.alerts import acknowledge
 
     stamp = acknowledge(_engine(settings), args.alert_id)
     print(f"alert {args.alert_id} acknowledged at {stamp:%Y-%m-%d %H:%M} UTC")
@@ -235,14 +235,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
 def _report_week(text: str) -> date:
     if text == "last":
-        from burnout_lib.report import last_complete_week
+        from burnout_lib.report.figures import last_complete_week
 
         return last_complete_week(date.today())
     return _iso_date(text)
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.report_runner import run_report
+    from burnout_lib.report.runner import run_report
 
     run = run_report(
         settings,
@@ -256,8 +256,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_checksum(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.db import require_schema
-    from burnout_lib.integrity import table_sums
+    from burnout_lib.store.db import require_schema
+    from burnout_lib.store.integrity import table_sums
 
     engine = _engine(settings)
     require_schema(engine)
@@ -266,7 +266,7 @@ def cmd_checksum(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.dashboard_server import serve
+    from burnout_lib.app.server import serve
 
     serve(settings, args.host, args.port, preheat=not args.no_preheat)
 

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
-from burnout_lib import db
-from burnout_lib.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.config import Settings, display_url
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.scoring import score_weeks
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.store import db
 
 
 def build_demo(

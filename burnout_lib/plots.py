@@ -317,7 +317,7 @@ def expression_traces(frames: pd.DataFrame, face_id: str | None, title: str) -> 
     return fig
 
 
-# --- Published survey tables (see `burnout_lib.survey`) ------------------------------------------
+# --- Published survey tables (see `burnout_lib.sources.survey`) ----------------------------------
 
 SURVEY_COLOUR = OKABE_ITO["blue"]
 RESOURCE_COLOUR = OKABE_ITO["bluish_green"]
@@ -393,7 +393,7 @@ def symptom_progression_chart(frame: pd.DataFrame) -> Figure:
 
     `frame` is `survey.mha_progression()`: `symptom`, `count`, `n`, optionally `source`.
     """
-    from burnout_lib.survey import wilson_interval
+    from burnout_lib.sources.survey import wilson_interval
 
     title = "What healthcare workers reported over three months, June–September 2020"
     fig = _figure(9, 0.36 * max(len(frame), 4) + 1.8)
@@ -452,7 +452,7 @@ def nhs_burnout_chart(benchmark: pd.DataFrame) -> Figure:
     `benchmark` is `survey.nhs_benchmark()`: `year`, `trust_type`, `respondents`, `burnout_rate`,
     `ci_low`, `ci_high`, optionally `weighting` and `source`.
     """
-    from burnout_lib.survey import TRUST_TYPES
+    from burnout_lib.sources.survey import TRUST_TYPES
 
     title = "NHS staff who often or always feel burnt out because of their work"
     fig = _figure(11, 5.2)

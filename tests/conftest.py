@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from burnout_lib.config import Settings, load_settings
-from burnout_lib.db import init_db, make_engine
-from burnout_lib.pgserver import ThrowawayPostgres
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.pgserver import ThrowawayPostgres
 
-ROOT = Path(__file__).resolve().parent.parent
-BURNOUT = Path(sys.executable).with_name("burnout")
+from helpers.paths import BURNOUT
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +76,11 @@ def cli(settings: Settings, tmp_path: Path):
         return result
 
     return run
+
+
+@pytest.fixture
+def trained(engine, settings) -> int:
+    """A 60-staff × 12-week mock hospital from `DEFAULT_START` with a full model saved: its id."""
+    write_mock(engine, settings, MockSpec(staff=60, weeks=12, seed=4), progress=False)
+    model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
+    return save_model(model, engine, settings)

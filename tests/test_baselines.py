@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from burnout_lib import baselines
-from burnout_lib.baselines import (
+from burnout_lib.emotions import slug
+from burnout_lib.errors import InvalidInput
+from burnout_lib.mock.nyc_survey import COPING_COLUMNS, LABEL_COLUMN, generate_mock_survey
+from burnout_lib.risk import baselines
+from burnout_lib.risk.baselines import (
     choose_threshold,
     comparison_table,
     hackathon_columns,
@@ -23,9 +26,6 @@ from burnout_lib.baselines import (
     nyc_split,
     original_features,
 )
-from burnout_lib.emotions import slug
-from burnout_lib.errors import InvalidInput
-from burnout_lib.mock_survey import COPING_COLUMNS, LABEL_COLUMN, generate_mock_survey
 
 RESOURCE = Path(baselines.__file__).parent / "resources" / "hackathon_logreg.json"
 SEED_BASELINES = Path("/work/shared/data/seed_baselines")

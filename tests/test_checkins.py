@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib import db
-from burnout_lib.checkins import InvalidCheckinFile, import_checkins, template
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.privacy import set_consent
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.consent import set_consent
+from burnout_lib.sources.checkins import InvalidCheckinFile, import_checkins, template
+from burnout_lib.store import db
 
 
 @pytest.fixture

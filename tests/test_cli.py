@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib import db
+from burnout_lib.store import db
 
 
 def test_init_db_twice(cli, settings) -> None:

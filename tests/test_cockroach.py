@@ -20,19 +20,20 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from test_transactions import serializable
 
-from burnout_lib import db, views
-from burnout_lib.alerts import acknowledge, evaluate_week
-from burnout_lib.checkins import import_checkins
+from burnout_lib.app import views
+from burnout_lib.app.dashboard import Dashboard
 from burnout_lib.config import load_settings
-from burnout_lib.dashboard import Dashboard
-from burnout_lib.features import weekly_features
-from burnout_lib.hume.extract import import_legacy
-from burnout_lib.integrity import table_sums
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.privacy import erase_person, set_consent
-from burnout_lib.report import weekly_report
-from burnout_lib.scoring import score_weeks
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.consent import erase_person, set_consent
+from burnout_lib.report.figures import weekly_report
+from burnout_lib.risk.alerts import acknowledge, evaluate_week
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.sources.checkins import import_checkins
+from burnout_lib.sources.hume.extract import import_legacy
+from burnout_lib.store import db
+from burnout_lib.store.integrity import table_sums
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

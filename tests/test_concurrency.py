@@ -19,14 +19,15 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from fault_lab import Copy, Finished, Lab, stuck_sessions, wait_for
 from filelock import FileLock
 from sqlalchemy import text
 
-from burnout_lib.db import make_engine
-from burnout_lib.hume.fake_server import FakeHumeServer
-from burnout_lib.hume.frames import file_sha256
-from burnout_lib.hume.offline import pattern_clip
+from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.sources.hume.frames import file_sha256
+from burnout_lib.sources.hume.offline import pattern_clip
+from burnout_lib.store.db import make_engine
+
+from helpers.fault_lab import Copy, Finished, Lab, stuck_sessions, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults]
 

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from fault_lab import Copy, Lab, holding, kill_group, stuck_sessions, wait_for
 
-from burnout_lib.hume.fake_server import FakeHumeServer
-from burnout_lib.hume.offline import pattern_clip
-from burnout_lib.pgserver import ThrowawayPostgres
+from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.sources.hume.offline import pattern_clip
+from burnout_lib.store.pgserver import ThrowawayPostgres
+
+from helpers.fault_lab import Copy, Lab, holding, kill_group, stuck_sessions, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults]
 

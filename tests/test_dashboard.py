@@ -2,16 +2,14 @@
 the same app through Voilà and Chromium)."""
 
 import re
-from pathlib import Path
 
 import pytest
-import small_hospital as H
-from notebook_runner import NOTEBOOKS, execute, saved_code_cells
 
-from burnout_lib import db
-from burnout_lib.config import absolute_db_url, load_settings
-from burnout_lib.dashboard import ALL_ROLES, Dashboard
-from burnout_lib.dashboard_server import voila_command, voila_environment
+from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
+from burnout_lib.config import load_settings
+from burnout_lib.store import db
+
+from helpers import small_hospital as H
 
 
 def text(html: str) -> str:
@@ -108,33 +106,3 @@ def test_a_database_lost_after_opening_is_a_message(app, engine) -> None:
     app.week.value = H.SCORED[0]
     assert 'data-notice="unavailable"' in app.team.value
     assert "Traceback" not in app.team.value
-
-
-def test_voila_runs_stripped_without_tracebacks_and_culls_idle_kernels() -> None:
-    command = voila_command(port=9999)
-    assert "--strip_sources=True" in command and "--show_tracebacks=False" in command
-    assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in command)
-    assert "--Voila.ip=127.0.0.1" in command and "--port=9999" in command
-    settings = load_settings(db="sqlite:///relative/burnout.db", data_dir="relative")
-    env = voila_environment(settings)
-    assert env["BURNOUT_DB_URL"] == f"sqlite:///{Path('relative/burnout.db').resolve()}"
-    assert env["BURNOUT_DATA_DIR"] == str(Path("relative").resolve())
-    assert absolute_db_url("postgresql://u:p@h/db") == "postgresql://u:p@h/db"
-
-
-def test_saved_notebook_is_clean_and_tagged() -> None:
-    cells = saved_code_cells("dashboard.ipynb")
-    assert "parameters" in cells[0].metadata.get("tags", [])
-    assert all(not c.outputs and c.execution_count is None for c in cells)
-    assert (NOTEBOOKS / "dashboard.ipynb").exists()
-
-
-@pytest.mark.slow
-def test_notebook_runs_under_papermill(engine, settings, tmp_path) -> None:
-    H.build(engine)
-    run = execute("dashboard.ipynb", tmp_path, db_url=settings.db_url, data_dir="")
-    assert not run.errors
-    widgets = [
-        o for o in run.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-    ]
-    assert len(widgets) == 1

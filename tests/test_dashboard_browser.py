@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import small_hospital as H
-from conftest import BURNOUT, ROOT
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from burnout_lib.db import init_db, make_engine
+from burnout_lib.store.db import init_db, make_engine
+
+from helpers import small_hospital as H
+from helpers.paths import BURNOUT, ROOT
 
 pytestmark = pytest.mark.slow
 

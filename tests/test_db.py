@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from burnout_lib import db
 from burnout_lib.errors import DatabaseUnavailable
+from burnout_lib.store import db
 
 
 def schema_snapshot(engine) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from burnout_lib import db
 from burnout_lib.config import load_settings
 from burnout_lib.demo import build_demo
-from burnout_lib.integrity import table_sums
+from burnout_lib.store import db
+from burnout_lib.store.integrity import table_sums
 
 SIZE = {"staff": 40, "weeks": 6, "seed": 2}
 

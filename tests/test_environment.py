@@ -1,12 +1,12 @@
 """environment.yml (conda) and pyproject.toml (pip) describe the same environment."""
 
 import tomllib
-from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers.paths import ROOT
+
 #: Packages conda-forge names differently from PyPI.
 CONDA_NAMES = {"psycopg2-binary": "psycopg2"}
 

@@ -17,18 +17,18 @@ import pytest
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from burnout_lib import db
-from burnout_lib.alerts import evaluate_week
-from burnout_lib.checkins import import_checkins
-from burnout_lib.features import weekly_features
-from burnout_lib.hume.client import HumeClient
-from burnout_lib.hume.extract import extract_file
-from burnout_lib.hume.fake_server import FakeHumeServer
-from burnout_lib.hume.offline import pattern_clip
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.privacy import erase_person, person_tables, set_consent
-from burnout_lib.scoring import score_weeks
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.consent import erase_person, person_tables, set_consent
+from burnout_lib.risk.alerts import evaluate_week
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.sources.checkins import import_checkins
+from burnout_lib.sources.hume.client import HumeClient
+from burnout_lib.sources.hume.extract import extract_file
+from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.sources.hume.offline import pattern_clip
+from burnout_lib.store import db
 
 STAFF_ID_COLUMN = re.compile(r"^(.+_)?staff_id$")
 PERSON_COLUMN = re.compile(r"^((.+_)?staff_id|(.+_)?pseudonym|subject)$")

@@ -6,15 +6,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib import db
 from burnout_lib.errors import ConsentError, HumeError
-from burnout_lib.hume.client import HumeClient
-from burnout_lib.hume.extract import extract_file, import_legacy
-from burnout_lib.hume.fake_server import FakeHumeServer
-from burnout_lib.hume.frames import file_sha256
-from burnout_lib.hume.offline import pattern_clip
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.privacy import erase_person, set_consent
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.consent import erase_person, set_consent
+from burnout_lib.sources.hume.client import HumeClient
+from burnout_lib.sources.hume.extract import extract_file, import_legacy
+from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.sources.hume.frames import file_sha256
+from burnout_lib.sources.hume.offline import pattern_clip
+from burnout_lib.store import db
 
 KEY = "test-key-0123456789"
 LEGACY = Path(__file__).resolve().parent.parent / "data" / "samples" / "hume_legacy"

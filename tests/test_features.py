@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from burnout_lib import db
 from burnout_lib.emotions import EXPRESSION_SLUGS, summary_column
 from burnout_lib.errors import InvalidInput
-from burnout_lib.features import FEATURE_SETS, feature_columns, weekly_features
+from burnout_lib.risk.features import FEATURE_SETS, feature_columns, weekly_features
+from burnout_lib.store import db
 
 W = [dt.date(2026, 3, 2) + dt.timedelta(weeks=k) for k in range(6)]
 

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from burnout_lib.errors import InvalidInput
-from burnout_lib.hume.frames import (
+from burnout_lib.sources.hume.frames import (
     IMAGE_EXTENSIONS,
     MAX_JPEG_BYTES,
     MAX_PIXELS,

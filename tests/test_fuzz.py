@@ -35,31 +35,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from burnout_lib import db
-from burnout_lib.checkins import (
-    OPTIONAL,
-    REQUIRED,
-    WEEK_COLUMNS,
-    ImportReport,
-    InvalidCheckinFile,
-    import_checkins,
-)
 from burnout_lib.cli import MAX_SURVEY_ROWS, build_parser, main
 from burnout_lib.config import Settings, load_settings
-from burnout_lib.db import init_db, make_engine
 from burnout_lib.emotions import EXPRESSION_SLUGS
 from burnout_lib.errors import BurnoutError, InvalidInput
-from burnout_lib.hume.extract import ExtractResult, import_legacy
-from burnout_lib.hume.predictions import (
-    ID_COLUMNS,
-    LegacyPrediction,
-    load_json,
-    parse_current,
-    parse_legacy,
-)
-from burnout_lib.instruments import ANSWER_SCORES, DEGREE, FREQUENCY, PERSONAL, WORK
-from burnout_lib.integrity import TableSum, table_sums
-from burnout_lib.mock import (
+from burnout_lib.mock.hospital import (
     MAX_FRAMES_PER_RECORDING,
     MAX_STAFF,
     MAX_WEEKS,
@@ -68,9 +48,30 @@ from burnout_lib.mock import (
     measurement_response,
     write_mock,
 )
-from burnout_lib.privacy import set_consent
+from burnout_lib.privacy.consent import set_consent
+from burnout_lib.sources.checkins import (
+    OPTIONAL,
+    REQUIRED,
+    WEEK_COLUMNS,
+    ImportReport,
+    InvalidCheckinFile,
+    import_checkins,
+)
+from burnout_lib.sources.hume.extract import ExtractResult, import_legacy
+from burnout_lib.sources.hume.predictions import (
+    ID_COLUMNS,
+    LegacyPrediction,
+    load_json,
+    parse_current,
+    parse_legacy,
+)
+from burnout_lib.sources.instruments import ANSWER_SCORES, DEGREE, FREQUENCY, PERSONAL, WORK
+from burnout_lib.store import db
+from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.integrity import TableSum, table_sums
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers.paths import ROOT
+
 LEGACY_SAMPLE = ROOT / "data" / "samples" / "hume_legacy" / "face_only_5_frames.json"
 
 SPEC = MockSpec(staff=8, weeks=2, seed=1)

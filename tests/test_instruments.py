@@ -4,8 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from burnout_lib import db
-from burnout_lib.instruments import DEGREE, FREQUENCY, PERSONAL, WORK, is_burnout, level, score
+from burnout_lib.sources.instruments import (
+    DEGREE,
+    FREQUENCY,
+    PERSONAL,
+    WORK,
+    is_burnout,
+    level,
+    score,
+)
+from burnout_lib.store import db
 
 nan = np.nan
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, update
 
-from burnout_lib import db
 from burnout_lib.config import load_settings
-from burnout_lib.db import init_db, make_engine
-from burnout_lib.integrity import table_sums
-from burnout_lib.mock import MockSpec, generate_hospital, write_mock
+from burnout_lib.mock.hospital import MockSpec, generate_hospital, write_mock
+from burnout_lib.store import db
+from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.integrity import table_sums
 
 SPEC = MockSpec(staff=10, weeks=3, seed=4)
 

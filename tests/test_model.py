@@ -9,11 +9,10 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from burnout_lib.config import load_settings
-from burnout_lib.db import init_db, make_engine
 from burnout_lib.errors import InvalidInput
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import (
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import (
     confusion,
     load_model,
     model_card_markdown,
@@ -21,6 +20,7 @@ from burnout_lib.model import (
     save_model,
     train,
 )
+from burnout_lib.store.db import init_db, make_engine
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from notebook_runner import execute, saved_code_cells
+
+from helpers.notebook_runner import execute, saved_code_cells
 
 
 def test_saved_notebook_is_clean_and_parameterised():

@@ -7,7 +7,8 @@ from contextlib import closing
 
 import nbformat
 import pytest
-from notebook_runner import NOTEBOOKS, execute
+
+from helpers.notebook_runner import NOTEBOOKS, execute
 
 NOTEBOOK = NOTEBOOKS / "02_mock_data.ipynb"
 

@@ -1,7 +1,8 @@
 """The model training notebook runs on a fresh database and shows its comparisons and figures."""
 
 import pytest
-from notebook_runner import execute, saved_code_cells
+
+from helpers.notebook_runner import execute, saved_code_cells
 
 
 def test_saved_notebook_is_clean_and_parameterised():

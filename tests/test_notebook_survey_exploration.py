@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from notebook_runner import NOTEBOOKS, execute
 
-from burnout_lib.survey import UNVERIFIED_CAVEAT
+from burnout_lib.sources.survey import UNVERIFIED_CAVEAT
+
+from helpers.notebook_runner import NOTEBOOKS, execute
 
 NOTEBOOK = NOTEBOOKS / "01_survey_exploration.ipynb"
 

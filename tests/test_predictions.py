@@ -7,7 +7,12 @@ import pytest
 
 from burnout_lib.emotions import BELOW_FLOOR, EXPRESSION_SLUGS
 from burnout_lib.errors import InvalidInput
-from burnout_lib.hume.predictions import ID_COLUMNS, choose_face, parse_current, parse_legacy
+from burnout_lib.sources.hume.predictions import (
+    ID_COLUMNS,
+    choose_face,
+    parse_current,
+    parse_legacy,
+)
 
 LEGACY = Path(__file__).resolve().parent.parent / "data" / "samples" / "hume_legacy"
 

@@ -5,14 +5,14 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from burnout_lib import views
-from burnout_lib.alerts import evaluate_week
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.report import weekly_report
-from burnout_lib.scoring import score_weeks
-from burnout_lib.suppression import TOTAL
+from burnout_lib.app import views
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.suppression import TOTAL
+from burnout_lib.report.figures import weekly_report
+from burnout_lib.risk.alerts import evaluate_week
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_weeks
 
 FLOOR = 5
 WEEKS = 6

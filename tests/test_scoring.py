@@ -1,4 +1,4 @@
-"""Weekly scores and alerts: idempotent, per model version, only with data and consent."""
+"""Weekly scores: idempotent, per model version, only with data and consent."""
 
 import datetime as dt
 
@@ -6,24 +6,16 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib import db
-from burnout_lib.alerts import acknowledge, evaluate_week, suggested_actions
 from burnout_lib.errors import NotFound
-from burnout_lib.features import weekly_features
-from burnout_lib.mock import MockSpec, write_mock
-from burnout_lib.model import save_model, train
-from burnout_lib.privacy import set_consent
-from burnout_lib.scoring import score_week, score_weeks
+from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
+from burnout_lib.privacy.consent import set_consent
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_week
+from burnout_lib.store import db
 
-START = dt.date(2026, 1, 5)
+START = DEFAULT_START
 WEEK = START + dt.timedelta(weeks=9)
-
-
-@pytest.fixture
-def trained(engine, settings) -> int:
-    write_mock(engine, settings, MockSpec(staff=60, weeks=12, seed=4), progress=False)
-    model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
-    return save_model(model, engine, settings)
 
 
 def risk_rows(engine, version=None) -> pd.DataFrame:
@@ -90,35 +82,6 @@ def test_a_week_without_data_is_an_error(engine, settings, trained) -> None:
 def test_no_model_yet(engine, settings) -> None:
     with pytest.raises(NotFound, match="burnout train"):
         score_week(engine, settings, WEEK)
-
-
-def test_alerts_are_idempotent_and_acknowledgements_kept(engine, settings, trained) -> None:
-    results = score_weeks(engine, settings, START, START + dt.timedelta(weeks=11), trained)
-    raised = [evaluate_week(engine, settings, r.week, trained) for r in results]
-    assert sum(map(len, raised)) > 0
-    count = db.row_counts(engine)["alert"]
-    for result in results:
-        evaluate_week(engine, settings, result.week, trained)
-    assert db.row_counts(engine)["alert"] == count
-    with engine.connect() as connection:
-        alerts = pd.read_sql(select(db.alert), connection)
-    assert set(alerts.rule) <= {"first_high", "sustained", "rising_fast", "unit_high_share"}
-    assert alerts.reason.str.len().gt(10).all() and alerts.suggested_action.notna().all()
-    first = int(alerts.id.iloc[0])
-    stamp = acknowledge(engine, first)
-    evaluate_week(engine, settings, alerts.week_start.iloc[0], trained)
-    assert acknowledge(engine, first).replace(tzinfo=None) == stamp.replace(tzinfo=None)
-    with pytest.raises(NotFound, match="999999"):
-        acknowledge(engine, 999999)
-    firsts = alerts[alerts.rule == "first_high"].groupby("subject").size()
-    assert (firsts == 1).all(), "high for the first time is raised once per person"
-
-
-def test_suggestions_come_from_drivers_and_from_what_helped() -> None:
-    text = suggested_actions([{"driver": "fatigue-related expressions", "effect": 0.2}])
-    assert text.startswith("review the rota")
-    assert "self-guided counseling with access to therapist (33%" in text
-    assert "physical exercise/activity (59% used it to cope)" in text
 
 
 def test_cli_train_and_score(cli, engine, settings) -> None:

@@ -15,7 +15,6 @@ import secrets
 import socket
 import sqlite3
 import subprocess
-import sys
 import traceback
 from collections.abc import Iterable
 from contextlib import closing
@@ -23,17 +22,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from notebook_runner import execute
 from PIL import Image
 from sqlalchemy import select
 
-from burnout_lib import db
 from burnout_lib.errors import HumeError
-from burnout_lib.hume.client import HumeClient
-from burnout_lib.hume.fake_server import FakeHumeServer
-from burnout_lib.hume.offline import pattern_clip
+from burnout_lib.sources.hume.client import HumeClient
+from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.sources.hume.offline import pattern_clip
+from burnout_lib.store import db
 
-BURNOUT = Path(sys.executable).with_name("burnout")
+from helpers.notebook_runner import execute
+from helpers.paths import BURNOUT
+
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 START_WEEK = "2026-01-05"  # `burnout mock`'s first week
 LAST_WEEK = "2026-02-23"  # the eighth

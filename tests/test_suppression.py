@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from burnout_lib.suppression import ALL, TOTAL, suppress_nested
+from burnout_lib.privacy.suppression import ALL, TOTAL, suppress_nested
 
 FLOOR = 5
 LEVELS = ["low", "moderate", "high"]

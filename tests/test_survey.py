@@ -13,10 +13,13 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from burnout_lib import mock, mock_survey, plots, survey
+from burnout_lib import plots
 from burnout_lib.errors import InvalidInput
+from burnout_lib.mock import hospital, nyc_survey
+from burnout_lib.sources import survey
 
-SURVEY_DIR = Path(__file__).resolve().parents[1] / "data" / "survey"
+from helpers.paths import SURVEY_DIR
+
 NHS_FILE = "nhs_staff_survey_2021_2023_burnout.csv"
 
 
@@ -67,9 +70,9 @@ def test_known_shechter_values() -> None:
 
 def test_shechter_tables_match_the_figures_embedded_in_the_mock_survey() -> None:
     for frame, item, embedded in (
-        (survey.distress_contributors(), "contributor", mock_survey.DISTRESS_CONTRIBUTORS_PERCENT),
-        (survey.coping(), "behaviour", mock_survey.COPING_PERCENT),
-        (survey.helpful_resources(), "resource", mock_survey.HELPFUL_RESOURCES_PERCENT),
+        (survey.distress_contributors(), "contributor", nyc_survey.DISTRESS_CONTRIBUTORS_PERCENT),
+        (survey.coping(), "behaviour", nyc_survey.COPING_PERCENT),
+        (survey.helpful_resources(), "resource", nyc_survey.HELPFUL_RESOURCES_PERCENT),
     ):
         assert dict(zip(frame[item], frame["percent"], strict=True)) == embedded
 
@@ -315,12 +318,12 @@ def test_reference_rate() -> None:
 
 
 def test_every_mock_unit_has_a_benchmark() -> None:
-    assert set(survey.UNIT_BENCHMARK) == set(mock.UNITS)
+    assert set(survey.UNIT_BENCHMARK) == set(hospital.UNITS)
     assert set(survey.UNIT_BENCHMARK.values()) <= set(survey.TRUST_TYPES)
     assert survey.UNIT_BENCHMARK["Mental health"] == "Mental health & learning disability"
     assert survey.UNIT_BENCHMARK["Emergency department"] == "Acute"
     units = survey.unit_benchmarks()
-    assert len(units) == len(mock.UNITS) and (units["year"] == 2023).all()
+    assert len(units) == len(hospital.UNITS) and (units["year"] == 2023).all()
     assert units["reference_rate"].notna().all()
 
 
@@ -348,11 +351,11 @@ def test_indicators_refer_to_real_table_rows() -> None:
 
 def test_indicators_cover_the_mock_generators() -> None:
     stressors = {i.name for i in survey.INDICATORS if i.kind == "stressor"}
-    assert set(mock.STRESSORS) <= stressors
-    mock_items = {item for _, item in mock_survey.COPING_SURVEY_ITEMS.values()}
+    assert set(hospital.STRESSORS) <= stressors
+    mock_items = {item for _, item in nyc_survey.COPING_SURVEY_ITEMS.values()}
     for item in survey.INDICATORS:
         if "mock generator" in item.used_for:
-            assert item.name in set(mock.STRESSORS) | mock_items, item
+            assert item.name in set(hospital.STRESSORS) | mock_items, item
     suggestions = {i.kind for i in survey.INDICATORS if "alert suggestions" in i.used_for}
     assert {"coping", "resource"} <= suggestions
 

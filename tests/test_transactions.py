@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from burnout_lib import transactions
-from burnout_lib.db import make_engine
 from burnout_lib.errors import DatabaseUnavailable, WriteConflict
-from burnout_lib.transactions import write_transaction
+from burnout_lib.store import transactions
+from burnout_lib.store.db import make_engine
+from burnout_lib.store.transactions import write_transaction
 
 LIBRARY = Path(__file__).resolve().parent.parent / "burnout_lib"
 SERIALIZABLE = "options=-c%20default_transaction_isolation%3Dserializable"
@@ -187,7 +187,7 @@ def test_a_connection_killed_mid_transaction_is_reconnected_and_retried(pg_engin
 
 def test_an_unreachable_server_gives_up_after_the_reconnect_window(monkeypatch) -> None:
     monkeypatch.setattr(transactions, "RECONNECT_SECONDS", 0.5)
-    from burnout_lib.pgserver import free_port
+    from burnout_lib.store.pgserver import free_port
 
     engine = make_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/none")
     with pytest.raises(DatabaseUnavailable, match=r"saving: lost the connection to .*127\.0\.0\.1"):

@@ -2,11 +2,12 @@
 
 import pandas as pd
 import pytest
-import small_hospital as H
 
-from burnout_lib import views
+from burnout_lib.app import views
 from burnout_lib.errors import NotFound
-from burnout_lib.suppression import TOTAL
+from burnout_lib.privacy.suppression import TOTAL
+
+from helpers import small_hospital as H
 
 FLOOR = 5
 
@@ -126,7 +127,7 @@ def test_team_benchmark_is_the_published_nhs_rate(hospital) -> None:
     connection, version = hospital
     team = views.team_weeks(connection, "Ward A", None, H.LAST, version, FLOOR)
     assert team.benchmark is None  # "Ward A" has no comparable trust type on record
-    from burnout_lib.survey import reference_rate
+    from burnout_lib.sources.survey import reference_rate
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(views.survey.UNIT_BENCHMARK, "Ward A", "Acute")

@@ -1,0 +1,190 @@
+"""Consent, and complete erasure of a person: every row and every file that belongs to them.
+
+Erasure follows the foreign keys from `staff` through the whole schema, so a table added later that
+refers to a person (directly or through another table) is covered without changes here.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.engine import Connection, Engine
+
+from burnout_lib.config import Settings
+from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.store.db import CHANNELS, consent, metadata, require_schema, staff, upsert
+from burnout_lib.store.transactions import write_transaction
+
+
+def staff_id_for(connection: Connection, pseudonym: str) -> int:
+    """The id of a person, or a clear error naming the unknown pseudonym."""
+    found = connection.execute(
+        select(staff.c.id).where(staff.c.pseudonym == pseudonym)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
+    return found
+
+
+def set_consent(
+    engine: Engine, pseudonym: str, channel: str, granted: bool, at: datetime | None = None
+) -> datetime:
+    """Record that a person granted or revoked consent for a channel; returns the timestamp."""
+    if channel not in CHANNELS:
+        raise InvalidInput(
+            f"unknown consent channel {channel!r} (use one of: {', '.join(CHANNELS)})"
+        )
+    require_schema(engine)
+    decided_at = at or datetime.now(UTC)
+
+    def record(connection: Connection) -> None:
+        staff_id = staff_id_for(connection, pseudonym)
+        row = {"staff_id": staff_id, "channel": channel, "granted": granted}
+        row["decided_at"] = decided_at
+        upsert(connection, consent, pd.DataFrame([row]), keys=("staff_id", "channel"))
+
+    write_transaction(engine, record, f"recording {pseudonym}'s {channel} consent")
+    return decided_at
+
+
+def has_consent(connection: Connection, staff_id: int, channel: str) -> bool:
+    """True only when the person's latest decision for this channel is a grant."""
+    granted = connection.execute(
+        select(consent.c.granted).where(
+            consent.c.staff_id == staff_id, consent.c.channel == channel
+        )
+    ).scalar_one_or_none()
+    return bool(granted)
+
+
+def person_tables() -> list[tuple[Table, object]]:
+    """Every table holding rows of a person, with a clause selecting that person's rows.
+
+    The clause is built on a bound parameter `staff_id`. Children come before their parents, so
+    deleting in this order never breaks a foreign key.
+    """
+    found: list[tuple[Table, object]] = []
+
+    def walk(table: Table, rows_clause) -> None:
+        found.append((table, rows_clause))
+        for child in metadata.sorted_tables:
+            for fk in child.foreign_keys:
+                if fk.column.table is table:
+                    parent_keys = select(fk.column).where(rows_clause)
+                    walk(child, fk.parent.in_(parent_keys))
+
+    walk(staff, staff.c.id == bindparam("staff_id"))
+    seen: set[str] = set()
+    ordered = []
+    for table, clause in reversed(found):
+        key = f"{table.name}:{clause}"
+        if key not in seen:
+            seen.add(key)
+            ordered.append((table, clause))
+    return ordered
+
+
+@dataclass
+class ErasureReport:
+    """What an erasure removed: rows per table, and files."""
+
+    pseudonym: str
+    rows: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def summary(self) -> str:
+        tables = ", ".join(f"{name} {count}" for name, count in self.rows.items() if count)
+        return (
+            f"erased {self.pseudonym}: {self.total_rows} rows ({tables or 'none'}), "
+            f"{len(self.files)} files"
+        )
+
+
+def _shared_person_files(settings: Settings) -> list[Path]:
+    """Parquet tables in the data folder shared by everyone, keyed by a `pseudonym` column."""
+    if not settings.data_dir.exists():
+        return []
+    return sorted(settings.data_dir.glob("*.parquet"))
+
+
+def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureReport:
+    """Remove every row and file of one person, all or nothing.
+
+    Files are first moved aside and shared tables rewritten to temporary files; they are put in
+    place only once the database transaction has committed, and restored if it fails.
+    """
+    require_schema(engine)
+    report = ErasureReport(pseudonym)
+    trash = settings.data_dir / f".erasing-{uuid.uuid4().hex}"
+    person_dir = settings.person_dir(pseudonym)
+    staged: list[tuple[Path, Path]] = []
+
+    def delete_rows(connection: Connection) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        staff_id = connection.execute(
+            select(staff.c.id).where(staff.c.pseudonym == pseudonym)
+        ).scalar_one_or_none()
+        if staff_id is not None:
+            for table, clause in person_tables():
+                result = connection.execute(delete(table).where(clause), {"staff_id": staff_id})
+                rows[table.name] = rows.get(table.name, 0) + result.rowcount
+        elif not report.files:
+            raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
+        return rows
+
+    try:
+        if person_dir.exists():
+            trash.mkdir(parents=True)
+            report.files.extend(
+                str(p.relative_to(settings.data_dir))
+                for p in sorted(person_dir.rglob("*"))
+                if p.is_file()
+            )
+            person_dir.rename(trash / "person")
+        for shared in _shared_person_files(settings):
+            rewritten = _without_person(shared, pseudonym)
+            if rewritten is not None:
+                staged.append((rewritten, shared))
+                report.files.append(f"{shared.relative_to(settings.data_dir)} (rows removed)")
+        report.rows = write_transaction(engine, delete_rows, f"erasing {pseudonym}")
+    except BaseException:
+        if (trash / "person").exists():
+            (trash / "person").rename(person_dir)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        shutil.rmtree(trash, ignore_errors=True)
+        raise
+    for temp, target in staged:
+        temp.replace(target)
+    shutil.rmtree(trash, ignore_errors=True)
+    if engine.dialect.name == "sqlite":  # deleted rows stay in the file's free pages and its log
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return report
+
+
+def _without_person(path: Path, pseudonym: str) -> Path | None:
+    """Write the table without the person's rows to a temporary file; None if they had none."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # a foreign or broken file is not ours to change
+        raise InvalidInput(f"cannot read {path} to erase {pseudonym!r} from it: {error}") from None
+    if "pseudonym" not in frame.columns:
+        return None
+    keep = frame["pseudonym"] != pseudonym
+    if keep.all():
+        return None
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    frame[keep].to_parquet(temp, index=False)
+    return temp

@@ -1,0 +1,290 @@
+"""The weekly report: what occupational health and unit leads read each Monday.
+
+`weekly_report` gathers one week's figures (hospital-wide, or one unit by role) from the grouped
+counts of `burnout_lib.app.views`, suppressed like the dashboard's. `notebooks/weekly_report.ipynb`
+presents them; `burnout_lib.report.runner` runs that notebook with papermill and archives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection
+
+from burnout_lib.app import views
+from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.sources import survey
+from burnout_lib.store import db
+
+#: What may help, per kind of alert, for readers who see counts rather than people.
+RULE_ACTIONS: dict[str, str] = {
+    "first_high": "a confidential conversation with occupational health, offered by a trusted "
+    "colleague",
+    "sustained": "review rota, rest between shifts and protected breaks with the person",
+    "rising_fast": "an early, voluntary check-in before it becomes a crisis",
+}
+OPEN_ALERT_WEEKS = 3
+
+
+def last_complete_week(today: date) -> date:
+    """The Monday of the last complete ISO week before `today`."""
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=1)
+
+
+@dataclass
+class WeeklyReport:
+    """One week's figures for the report, already suppressed."""
+
+    week: date
+    unit: str | None
+    floor: int
+    model: dict
+    #: this week and last: staff scored, at each level, high share (NA where hidden)
+    headline: pd.DataFrame
+    #: groups (units, or roles of the unit) × levels, total, high share, completion, with "all"
+    groups: pd.DataFrame
+    #: new alerts this week, and open ones from the previous weeks (people or counts)
+    new_alerts: pd.DataFrame
+    open_alerts: pd.DataFrame
+    unit_alerts: list[str]
+    benchmark: dict | None
+    burnout_rate: float | None
+    data_hash: str
+    show_pseudonyms: bool
+    #: units left out of the hospital's figures this week for having fewer people than the floor
+    small_units: int = 0
+
+    @property
+    def scope(self) -> str:
+        return self.unit or "the whole hospital"
+
+
+def weekly_report(
+    connection: Connection,
+    week: date,
+    floor: int,
+    unit: str | None = None,
+    model_version_id: int | None = None,
+    show_pseudonyms: bool = False,
+) -> WeeklyReport:
+    """Gather the week's report; NotFound when the week has no scores."""
+    model_version_id = model_version_id or views.newest_scored_model(connection)
+    if model_version_id is None:
+        raise NotFound("no weeks have been scored yet: run `burnout score` first")
+    if unit is not None and unit not in views.units(connection):
+        raise NotFound(f"no unit called {unit!r}")
+    if floor < 3:
+        raise InvalidInput(f"the privacy floor is {floor}; it can never be below 3 people")
+    previous = week - timedelta(weeks=1)
+    everyone = views.teams(connection)
+    risk = views.level_counts(connection, previous, week, model_version_id)
+    this_week = risk[risk["week_start"] == week]
+    if this_week[this_week["unit"] == unit].empty if unit else this_week.empty:
+        where = f" in {unit}" if unit else ""
+        raise NotFound(
+            f"no scores for the week of {week}{where} (model version {model_version_id})"
+        )
+    answers = views.checkin_counts(connection, week, week)
+    alerted = views.alert_counts(connection, week)
+
+    def scope(table: pd.DataFrame) -> pd.DataFrame:
+        """The rows this report shows: the unit's roles, or every unit; then their "all" row."""
+        if unit is not None:
+            return table.xs(unit, level=0)
+        return table[table.index.get_level_values(1) == ALL].droplevel(1)
+
+    tables = {
+        day: scope(views.hospital_table(risk, day, everyone, db.RISK_LEVELS, floor))
+        for day in (previous, week)
+    }
+    heads = views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
+    checkins = scope(views.hospital_table(answers, week, everyone, views.CHECKIN_CATEGORIES, floor))
+    alert_table = scope(
+        views.hospital_table(alerted, None, everyone, views.PERSON_RULES, floor, totals=heads)
+    )
+    groups = [g for g in tables[week].index if g != ALL]
+    unit_sizes = heads.groupby(level=0).sum()
+    small_units = 0 if unit else int(((unit_sizes > 0) & (unit_sizes < floor)).sum())
+    headline = pd.DataFrame({day: table.loc[ALL] for day, table in tables.items()}).T
+    headline["high share"] = _share(headline["high"], headline[TOTAL])
+
+    table = tables[week].copy()
+    table["high share"] = _share(table["high"], table[TOTAL])
+    answered = checkins[TOTAL] - checkins["not answered"]
+    table["check-ins answered"] = answered
+    table["consenting"] = checkins[TOTAL]
+    table["completion"] = _share(answered, checkins[TOTAL])
+
+    answered_all = checkins.loc[ALL, "burnt out"] + checkins.loc[ALL, "not burnt out"]
+    rate = _share(pd.Series([checkins.loc[ALL, "burnt out"]]), pd.Series([answered_all]))[0]
+    new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
+    if not show_pseudonyms:
+        new = _alert_count_table(alert_table)
+        still_open = _open_count_table(still_open, everyone, heads, floor, unit)
+    unit_alerts = _unit_alert_names(connection, unit, week, groups)
+    digest = hashlib.sha256()
+    for frame in (risk, answers, alerted):
+        digest.update(frame.sort_values(list(frame.columns)).to_csv(index=False).encode())
+    return WeeklyReport(
+        week=week,
+        unit=unit,
+        floor=floor,
+        model=_model(connection, model_version_id),
+        headline=headline,
+        groups=table,
+        new_alerts=new,
+        open_alerts=still_open,
+        unit_alerts=unit_alerts,
+        benchmark=_benchmark(unit),
+        burnout_rate=None if pd.isna(rate) else float(rate),
+        data_hash=digest.hexdigest(),
+        show_pseudonyms=show_pseudonyms,
+        small_units=small_units,
+    )
+
+
+def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
+    part, whole = part.astype("Float64"), whole.astype("Float64")
+    return (part / whole.where(whole > 0)).astype("Float64")
+
+
+def _alerts(
+    connection: Connection, unit: str | None, week: date, model_version_id: int, named: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """This week's personal alerts, and unacknowledged ones from the previous weeks whose person
+    is still at moderate or high risk: named rows for `unit` (or everyone), or all rows to count."""
+    alert, staff, risk = db.alert, db.staff, db.weekly_risk
+    query = (
+        select(
+            alert.c.week_start,
+            staff.c.pseudonym,
+            staff.c.unit,
+            staff.c.role,
+            alert.c.rule,
+            alert.c.reason,
+            alert.c.suggested_action,
+            alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+            risk.c.level.label("level_now"),
+        )
+        .join(staff, staff.c.id == alert.c.staff_id)
+        .outerjoin(
+            risk,
+            and_(
+                risk.c.staff_id == alert.c.staff_id,
+                risk.c.week_start == week,
+                risk.c.model_version_id == model_version_id,
+            ),
+        )
+        .where(alert.c.week_start.between(week - timedelta(weeks=OPEN_ALERT_WEEKS), week))
+        .order_by(staff.c.unit, staff.c.pseudonym, alert.c.rule)
+    )
+    rows = pd.DataFrame(
+        connection.execute(query).all(), columns=list(query.selected_columns.keys())
+    )
+    rows["week_start"] = rows["week_start"].map(views.as_date)
+    rows["alert"] = rows["rule"].map(views.RULE_NAMES)
+    new = rows[rows["week_start"] == week]
+    still_open = rows[
+        (rows["week_start"] < week)
+        & ~rows["acknowledged"].astype(bool)
+        & rows["level_now"].isin(["moderate", "high"])
+    ].drop_duplicates(["pseudonym", "rule"])
+    if not named:  # counted over the whole hospital, as every suppressed table is
+        return new, still_open
+    if unit is not None:
+        new, still_open = new[new["unit"] == unit], still_open[still_open["unit"] == unit]
+    columns = ["pseudonym", "unit", "alert", "reason", "suggested_action"]
+    renamed = {"suggested_action": "what may help"}
+    return (
+        new[columns].rename(columns=renamed).reset_index(drop=True),
+        still_open[["week_start", *columns]]
+        .rename(columns={**renamed, "week_start": "raised"})
+        .reset_index(drop=True),
+    )
+
+
+def _alert_count_table(table: pd.DataFrame) -> pd.DataFrame:
+    """People alerted this week by kind, hospital- or unit-wide, with what may help."""
+    totals = table.loc[ALL].drop(TOTAL)
+    return pd.DataFrame(
+        {
+            "alert": [views.RULE_NAMES[rule] for rule in totals.index],
+            "people": totals.to_numpy(),
+            "what may help": [RULE_ACTIONS[rule] for rule in totals.index],
+        }
+    )
+
+
+def _open_count_table(
+    rows: pd.DataFrame, everyone: list, heads: pd.Series, floor: int, unit: str | None
+) -> pd.DataFrame:
+    counts = pd.DataFrame(
+        {"unit": rows["unit"], "role": rows["role"], "category": rows["rule"], "people": 1}
+    )
+    table = views.hospital_table(counts, None, everyone, views.PERSON_RULES, floor, totals=heads)
+    return _alert_count_table(table.loc[(unit or ALL, ALL)].to_frame().T.set_axis([ALL]))
+
+
+def _unit_alert_names(
+    connection: Connection, unit: str | None, week: date, groups: list[str]
+) -> list[str]:
+    units = [unit] if unit else groups
+    query = select(db.alert.c.unit).where(
+        db.alert.c.rule == "unit_high_share",
+        db.alert.c.week_start == week,
+        db.alert.c.unit.in_(units),
+    )
+    return sorted(connection.execute(query).scalars())
+
+
+def _model(connection: Connection, model_version_id: int) -> dict:
+    row = (
+        connection.execute(
+            select(db.model_version).where(db.model_version.c.id == model_version_id)
+        )
+        .mappings()
+        .one()
+    )
+    card = row["metrics"] or {}
+    metrics = card.get("metrics", {})
+    window = row["data_window"] or {}
+    return {
+        "id": model_version_id,
+        "name": row["name"],
+        "trained_at": str(row["trained_at"])[:10],
+        "threshold": row["threshold"],
+        "recall": metrics.get("recall"),
+        "precision": metrics.get("precision"),
+        "weeks_labelled": window.get("weeks_labelled"),
+        "people": window.get("people"),
+    }
+
+
+def _benchmark(unit: str | None) -> dict | None:
+    """The NHS rate for the unit's comparable trust type; acute trusts for a whole hospital."""
+    return views.nhs_reference(survey.UNIT_BENCHMARK.get(unit) if unit else "Acute")
+
+
+def record(report: WeeklyReport, parameters: dict) -> dict:
+    """What a run read and with which settings, for the archive."""
+    return {
+        "week": report.week.isoformat(),
+        "unit": report.unit,
+        "parameters": {k: v for k, v in parameters.items() if k != "db_url"},
+        "model_version": report.model["id"],
+        "model_name": report.model["name"],
+        "data_sha256": report.data_hash,
+    }
+
+
+def write_record(folder: str, report: WeeklyReport, parameters: dict) -> None:
+    """Save the run record as `record.json` in `folder`."""
+    path = Path(folder) / "record.json"
+    path.write_text(json.dumps(record(report, parameters), indent=2, sort_keys=True))

@@ -1,0 +1,238 @@
+"""Running the weekly report as a scheduler does: score the week, run the notebook, archive it.
+
+Each run executes `notebooks/weekly_report.ipynb` with papermill in a private folder, converts the
+result to one self-contained HTML file without code, and only then moves the executed notebook
+(the audit copy), the HTML and the run record into the reports folder. A failed run therefore
+leaves nothing half-written. `index.html` lists every report, one row per week and unit.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from filelock import FileLock
+from sqlalchemy import func, select
+
+from burnout_lib.config import Settings, absolute_db_url
+from burnout_lib.errors import BurnoutError, NotFound
+from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
+from burnout_lib.risk.scoring import monday, score_week
+from burnout_lib.store import db
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "weekly_report.ipynb"
+INDEX_JSON = "index.json"
+INDEX_HTML = "index.html"
+#: A report run's private folder untouched for this long belongs to a run that was killed.
+STALE_RUN_SECONDS = 24 * 3600
+
+
+class ReportFailed(BurnoutError):
+    """The report notebook raised an error."""
+
+
+@dataclass
+class ReportRun:
+    html: Path
+    notebook: Path
+    record: dict
+    scored: str | None = None
+
+    def summary(self) -> str:
+        done = f"{self.scored}; " if self.scored else ""
+        return f"{done}report written to {self.html}"
+
+
+def report_name(week: date, unit: str | None) -> str:
+    """File name stem: `weekly-report-2026-06-29` or `weekly-report-2026-06-29-intensive-care`."""
+    name = f"weekly-report-{week.isoformat()}"
+    if unit:
+        name += "-" + re.sub(r"[^a-z0-9]+", "-", unit.lower()).strip("-")
+    return name
+
+
+def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
+    with engine.connect() as connection:
+        newest = db.newest_model_id(connection)
+        if newest is None:
+            raise NotFound("no trained model yet: run `burnout train` first")
+        scored = connection.execute(
+            select(func.count()).where(
+                db.weekly_risk.c.model_version_id == newest, db.weekly_risk.c.week_start == week
+            )
+        ).scalar_one()
+    if scored:  # a run stopped after storing the scores may have left the alerts unraised
+        if weeks_without_alerts(engine, newest, week):
+            evaluate_week(engine, settings, week, newest)
+        return None
+    result = score_week(engine, settings, week, newest)
+    alerts = evaluate_week(engine, settings, week, newest)
+    return f"scored {result.summary()}; {len(alerts)} alerts"
+
+
+def run_report(
+    settings: Settings,
+    week: date,
+    unit: str | None = None,
+    out_dir: Path | None = None,
+    score_first: bool = True,
+    show_pseudonyms: bool = False,
+) -> ReportRun:
+    """Score the week if needed, run the report notebook and archive it as HTML."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    week = monday(week)
+    engine = db.make_engine(settings.db_url)
+    try:
+        db.require_schema(engine)
+        scored = _score_if_needed(engine, settings, week) if score_first else None
+        _check_has_scores(engine, week, unit)
+    finally:
+        engine.dispose()
+    out = Path(out_dir or settings.reports_dir).resolve()  # the notebook runs elsewhere
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_runs(out)
+    name = report_name(week, unit)
+    parameters = {
+        "week": week.isoformat(),
+        "db_url": absolute_db_url(settings.db_url),
+        "unit": unit or "",
+        "min_group_size": settings.min_group_size,
+        "show_pseudonyms": show_pseudonyms,
+    }
+    with tempfile.TemporaryDirectory(dir=out, prefix=".run-") as work:
+        work_dir = Path(work)
+        executed = work_dir / f"{name}.ipynb"
+        try:
+            papermill.execute_notebook(
+                str(NOTEBOOK),
+                str(executed),
+                parameters={**parameters, "output_dir": str(work_dir)},
+                kernel_name="python3",
+                cwd=str(NOTEBOOK.parent),
+                progress_bar=False,
+            )
+        except PapermillExecutionError as error:
+            raise ReportFailed(
+                f"the report notebook failed in cell {error.exec_count} "
+                f"({error.ename}: {error.evalue.strip().splitlines()[0] if error.evalue else ''})"
+            ) from None
+        notebook = nbformat.read(executed, as_version=4)
+        for cell in notebook.cells:  # papermill gives its cell a random id; keep reruns identical
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
+        (work_dir / f"{name}.html").write_text(to_html(notebook), encoding="utf-8")
+        record = json.loads((work_dir / "record.json").read_text())
+        record["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        record["html"] = f"{name}.html"
+        record["notebook"] = f"{name}.ipynb"
+        (work_dir / f"{name}.json").write_text(json.dumps(record, indent=2, sort_keys=True))
+        for suffix in (".ipynb", ".json", ".html"):  # the HTML last: it is what readers open
+            os.replace(work_dir / f"{name}{suffix}", out / f"{name}{suffix}")
+    update_index(out, name, record)
+    return ReportRun(out / f"{name}.html", out / f"{name}.ipynb", record, scored)
+
+
+def remove_stale_runs(folder: Path, older_than_s: float = STALE_RUN_SECONDS) -> list[Path]:
+    """Remove the private folders of report runs that were killed before they could clean up.
+
+    Only folders untouched for a day go: a run still working (here or on another machine sharing
+    the folder) keeps its own. Returns what was removed.
+    """
+    removed = []
+    for work in folder.glob(".run-*"):
+        if work.is_dir() and time.time() - work.stat().st_mtime > older_than_s:
+            shutil.rmtree(work, ignore_errors=True)
+            removed.append(work)
+    return removed
+
+
+def _check_has_scores(engine, week: date, unit: str | None) -> None:
+    query = (
+        select(func.count()).select_from(db.weekly_risk).where(db.weekly_risk.c.week_start == week)
+    )
+    if unit is not None:
+        query = query.join(db.staff).where(db.staff.c.unit == unit)
+    with engine.connect() as connection:
+        if unit is not None:
+            known = connection.execute(
+                select(func.count()).where(db.staff.c.unit == unit)
+            ).scalar_one()
+            if not known:
+                raise NotFound(f"no unit called {unit!r}")
+        if not connection.execute(query).scalar_one():
+            where = f" in {unit}" if unit else ""
+            raise NotFound(f"no scores for the week of {week}{where}: nothing to report")
+
+
+def to_html(notebook) -> str:
+    """One HTML file that opens offline: no code, images inline, no scripts from the web."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    body, _ = exporter.from_notebook_node(notebook)
+    # the template loads MathJax, require.js and mermaid from a CDN; a static report needs none
+    return re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL)
+
+
+def update_index(folder: Path, name: str, record: dict) -> None:
+    """Add or replace the report's row in `index.json` and rewrite `index.html` from it.
+
+    Two reports finishing at once take turns (a lock file), so neither loses the other's row.
+    """
+    with FileLock(folder / ".index.lock"):
+        _update_index(folder, name, record)
+
+
+def _update_index(folder: Path, name: str, record: dict) -> None:
+    manifest_path = folder / INDEX_JSON
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest[name] = record
+    _write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+    rows = []
+    for entry in sorted(
+        manifest.values(), key=lambda r: (r["week"], r["unit"] or ""), reverse=True
+    ):
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(entry['week'])}</td>"
+            f"<td>{html.escape(entry['unit'] or 'whole hospital')}</td>"
+            f'<td><a href="{html.escape(entry["html"])}">report</a> · '
+            f'<a href="{html.escape(entry["notebook"])}">executed notebook</a></td>'
+            f"<td>{entry['model_version']}</td>"
+            f"<td>{html.escape(entry['generated_at'])}</td>"
+            "</tr>"
+        )
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Burnout Monitor: weekly reports</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem}"
+        "table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;"
+        "text-align:left}</style></head><body><h1>Weekly reports</h1>"
+        "<table><thead><tr><th>week</th><th>scope</th><th>files</th><th>model version</th>"
+        f"<th>generated (UTC)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</body></html>"
+    )
+    _write_atomic(folder / INDEX_HTML, page)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

@@ -1,0 +1,252 @@
+"""The person × week feature matrix the model learns from and scores.
+
+One row per person and week with any data (a check-in or a recording). Every feature uses only what
+was known by the end of that week: this week's expression scores, earlier check-ins (never this
+week's, which is the label), and the person's own recent past as a baseline.
+
+Feature sets, so a deployment without the facial channel still works:
+- `checkin`: check-in history (last score, recent mean, answered weeks, weeks since the last one),
+  unit, role and shift pattern;
+- `facial`: this week's expression scores, their change from the person's own baseline (the mean
+  of their previous `BASELINE_WEEKS` weeks with a recording), the 4-week trend of fatigue, and the
+  number of recordings, with unit, role and shift;
+- `full`: both.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from burnout_lib.emotions import EXPRESSIONS, FATIGUE, PROTECTIVE, slug, summary_column
+from burnout_lib.errors import InvalidInput
+from burnout_lib.store import db
+
+BASELINE_WEEKS = 8
+HISTORY_WEEKS = 4
+#: Single expressions kept as features besides the two group means.
+SINGLE_EXPRESSIONS = (
+    "Tiredness", "Boredom", "Distress", "Sadness", "Pain", "Anxiety", "Empathic Pain",
+    "Disappointment", "Calmness", "Contentment", "Joy", "Amusement", "Satisfaction",
+    "Concentration", "Interest",
+)  # fmt: skip
+EXPRESSION_FEATURES = ("fatigue", "protective", *(slug(e) for e in SINGLE_EXPRESSIONS))
+
+CATEGORICAL = ("unit", "role", "shift_pattern")
+CHECKIN_FEATURES = ("prev_score", "mean_score_4w", "checkins_4w", "weeks_since_checkin")
+FACIAL_FEATURES = (
+    *EXPRESSION_FEATURES,
+    *(f"{name}_dev" for name in EXPRESSION_FEATURES),
+    "fatigue_trend_4w",
+    "recordings",
+)
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "checkin": (*CHECKIN_FEATURES, *CATEGORICAL),
+    "facial": (*FACIAL_FEATURES, *CATEGORICAL),
+    "full": (*CHECKIN_FEATURES, *FACIAL_FEATURES, *CATEGORICAL),
+}
+#: Features grouped the way people think about them; risk drivers are reported per group.
+DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "recent check-in scores": ("prev_score", "mean_score_4w"),
+    "missed check-ins": ("checkins_4w", "weeks_since_checkin"),
+    "fatigue-related expressions": (
+        "fatigue", "fatigue_dev", "fatigue_trend_4w",
+        *(slug(e) for e in FATIGUE), *(f"{slug(e)}_dev" for e in FATIGUE),
+    ),
+    "calm and content expressions": (
+        "protective", "protective_dev",
+        *(slug(e) for e in PROTECTIVE), *(f"{slug(e)}_dev" for e in PROTECTIVE),
+    ),
+    "other expressions": (
+        "concentration", "interest", "concentration_dev", "interest_dev", "recordings",
+    ),
+    "unit, role and shift pattern": CATEGORICAL,
+}  # fmt: skip
+
+
+def feature_columns(feature_set: str) -> list[str]:
+    """The columns of a feature set, or a clear error naming the known sets."""
+    if feature_set not in FEATURE_SETS:
+        known = ", ".join(FEATURE_SETS)
+        raise InvalidInput(f"unknown feature set {feature_set!r} (use one of: {known})")
+    return list(FEATURE_SETS[feature_set])
+
+
+def weekly_expression_means(
+    engine: Engine,
+    first: date | None = None,
+    last: date | None = None,
+    expressions: tuple[str, ...] = EXPRESSIONS,
+) -> pd.DataFrame:
+    """Per person and week (recordings with a face only): the number of recordings and the mean
+    of each expression's recording means, computed in SQL. Columns are the expression slugs."""
+    names = sorted({slug(e) for e in expressions})
+    columns = [
+        func.avg(db.expression_summary.c[summary_column(name, "mean")]).label(name)
+        for name in names
+    ]
+    query = (
+        select(
+            db.recording.c.staff_id,
+            db.recording.c.week_start,
+            func.count(db.recording.c.id).label("recordings"),
+            *columns,
+        )
+        .join(db.expression_summary)
+        .where(db.expression_summary.c.frames_used > 0)
+        .group_by(db.recording.c.staff_id, db.recording.c.week_start)
+    )
+    query = _window(query, db.recording.c.week_start, first, last)
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def _weekly_expressions(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
+    wanted = (*FATIGUE, *PROTECTIVE, *SINGLE_EXPRESSIONS)
+    frame = weekly_expression_means(engine, first, last, wanted)
+    frame["fatigue"] = frame[[slug(e) for e in FATIGUE]].mean(axis=1)
+    frame["protective"] = frame[[slug(e) for e in PROTECTIVE]].mean(axis=1)
+    keep = ["staff_id", "week_start", "recordings", *EXPRESSION_FEATURES]
+    return frame[keep]
+
+
+def _window(query, column, first: date | None, last: date | None):
+    if first is not None:
+        query = query.where(column >= first)
+    if last is not None:
+        query = query.where(column <= last)
+    return query
+
+
+def _checkins(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
+    query = select(db.checkin.c.staff_id, db.checkin.c.week_start, db.checkin.c.score)
+    with engine.connect() as connection:
+        return pd.read_sql(_window(query, db.checkin.c.week_start, first, last), connection)
+
+
+def _staff(engine: Engine) -> pd.DataFrame:
+    query = select(
+        db.staff.c.id.label("staff_id"),
+        db.staff.c.pseudonym,
+        db.staff.c.unit,
+        db.staff.c.role,
+        db.staff.c.shift_pattern,
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def weekly_features(
+    engine: Engine, first: date | None = None, last: date | None = None
+) -> pd.DataFrame:
+    """The feature matrix for weeks `first`..`last` (all weeks when None).
+
+    Columns: `staff_id`, `pseudonym`, `week_start`, every feature of the `full` set, `score`
+    (this week's check-in, the label's source; missing when not answered) and `burnout`
+    (score ≥ 50; missing when there is no score).
+    """
+    history_start = first - timedelta(weeks=BASELINE_WEEKS + 1) if first else None
+    checkins = _checkins(engine, history_start, last)
+    faces = _weekly_expressions(engine, history_start, last)
+    for frame in (checkins, faces):
+        frame["week_start"] = pd.to_datetime(frame["week_start"])
+    rows = pd.merge(checkins, faces, on=["staff_id", "week_start"], how="outer")
+    if rows.empty:
+        return _empty()
+    rows = _complete_weeks(rows)
+    rows = rows.sort_values(["staff_id", "week_start"]).reset_index(drop=True)
+    by = rows["staff_id"]
+
+    answered = rows["score"].notna().astype(float)
+    rows["prev_score"] = rows["score"].groupby(by).shift(1)
+    rows["mean_score_4w"] = _past(rows["score"], by, HISTORY_WEEKS, "mean")
+    rows["checkins_4w"] = _past(answered, by, HISTORY_WEEKS, "sum")
+    last_answered = rows["week_start"].where(rows["score"].notna()).groupby(by).shift(1)
+    rows["weeks_since_checkin"] = (
+        rows["week_start"] - last_answered.groupby(by).ffill()
+    ).dt.days / 7
+
+    for name in EXPRESSION_FEATURES:
+        baseline = _past(rows[name], by, BASELINE_WEEKS, "mean", min_periods=2)
+        rows[f"{name}_dev"] = rows[name] - baseline
+    rows["fatigue_trend_4w"] = _trend(rows, "fatigue", HISTORY_WEEKS)
+    rows["recordings"] = rows["recordings"].fillna(0)
+
+    has_data = rows["score"].notna() | rows[list(EXPRESSION_FEATURES)].notna().any(axis=1)
+    rows = rows[has_data & rows["present"]].drop(columns="present")
+    if first is not None:
+        rows = rows[rows["week_start"] >= pd.Timestamp(first)]
+    rows = rows.merge(_staff(engine), on="staff_id", how="left")
+    rows["burnout"] = (rows["score"] >= 50).astype("boolean").mask(rows["score"].isna())
+    rows["week_start"] = rows["week_start"].dt.date
+    order = ["staff_id", "pseudonym", "week_start", *FEATURE_SETS["full"], "score", "burnout"]
+    return rows[order].reset_index(drop=True)
+
+
+def _complete_weeks(rows: pd.DataFrame) -> pd.DataFrame:
+    """Add the missing weeks between a person's first and last, so history counts real weeks."""
+    rows = rows.assign(present=True)
+    spans = rows.groupby("staff_id")["week_start"].agg(["min", "max"])
+    weeks = ((spans["max"] - spans["min"]).dt.days // 7 + 1).astype(int)
+    staff_ids = np.repeat(spans.index.to_numpy(), weeks.to_numpy())
+    offsets = np.concatenate([np.arange(n) for n in weeks.to_numpy()])
+    starts = np.repeat(spans["min"].to_numpy(), weeks.to_numpy())
+    grid = pd.DataFrame(
+        {"staff_id": staff_ids, "week_start": starts + pd.to_timedelta(offsets * 7, unit="D")}
+    )
+    full = grid.merge(rows, on=["staff_id", "week_start"], how="left")
+    full["present"] = full["present"].fillna(False).astype(bool)
+    return full
+
+
+def _window_stat(values: pd.Series, by: pd.Series, weeks: int, how: str, min_periods: int = 1):
+    """A rolling sum or mean over each person's last `weeks` rows, ignoring missing values.
+
+    Rows are sorted by person, then week, one row per week: cumulative sums give every window
+    at once, where a per-person rolling window would loop over thousands of people.
+    """
+    v = values.to_numpy(dtype=float)
+    present = ~np.isnan(v)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(present, v, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(present)])
+    index = np.arange(len(v))
+    person = by.to_numpy()
+    new_person = np.r_[True, person[1:] != person[:-1]]
+    first_row = np.maximum.accumulate(np.where(new_person, index, 0))
+    start = np.maximum(index - weeks + 1, first_row)
+    total = sums[index + 1] - sums[start]
+    n = counts[index + 1] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = total if how == "sum" else total / n
+    return pd.Series(np.where(n >= min_periods, result, np.nan), index=values.index)
+
+
+def _past(values: pd.Series, by: pd.Series, weeks: int, how: str, min_periods: int = 1):
+    """A statistic over each person's previous `weeks` weeks (this week excluded)."""
+    return _window_stat(values.groupby(by).shift(1), by, weeks, how, min_periods)
+
+
+def _trend(rows: pd.DataFrame, column: str, weeks: int) -> pd.Series:
+    """Least-squares slope per week of `column` over each person's last `weeks` weeks."""
+    by = rows["staff_id"]
+    y = rows[column]
+    valid = y.notna()
+    x = ((rows["week_start"] - rows["week_start"].min()).dt.days / 7).where(valid)
+
+    def total(series: pd.Series) -> pd.Series:
+        return _window_stat(series.fillna(0), by, weeks, "sum")
+
+    n = total(valid.astype(float))
+    sx, sy, sxx, sxy = total(x), total(y), total(x * x), total(x * y)
+    denominator = n * sxx - sx * sx
+    slope = (n * sxy - sx * sy) / denominator.where(denominator > 0)
+    return slope.where(n >= 2)
+
+
+def _empty() -> pd.DataFrame:
+    columns = ["staff_id", "pseudonym", "week_start", *FEATURE_SETS["full"], "score", "burnout"]
+    return pd.DataFrame(columns=columns)

@@ -1,0 +1,178 @@
+"""Weekly risk: a calibrated probability, a level and the main drivers for each person with data.
+
+Scores are written to `weekly_risk` on (person, week, model version), so scoring a week again with
+the same model rewrites the same rows, and a new model adds its own rows beside the old ones.
+People with no check-in and no recording that week get no score (not a zero), and only channels a
+person has consented to are used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from burnout_lib.config import Settings
+from burnout_lib.errors import NotFound
+from burnout_lib.risk.features import (
+    CHECKIN_FEATURES,
+    DRIVER_GROUPS,
+    EXPRESSION_FEATURES,
+    FACIAL_FEATURES,
+    weekly_features,
+)
+from burnout_lib.risk.model import TrainedModel, load_model
+from burnout_lib.store import db
+from burnout_lib.store.transactions import write_transaction
+
+TOP_DRIVERS = 3
+
+
+@dataclass
+class ScoreResult:
+    """What `score_week` stored."""
+
+    week: date
+    model_version_id: int
+    levels: dict[str, int]
+    #: rows new or changed; fewer than `scored` when the scores were stored already
+    written: int | None = None
+
+    @property
+    def scored(self) -> int:
+        return sum(self.levels.values())
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n:,} {level}" for level, n in self.levels.items())
+        stored = ""
+        if self.written == 0:
+            stored = "; these scores were stored already (by an earlier or concurrent run)"
+        return (
+            f"week of {self.week}: {self.scored:,} people scored with model "
+            f"{self.model_version_id} ({counts}){stored}"
+        )
+
+
+def monday(day: date) -> date:
+    """The Monday of the ISO week a day falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def latest_model(engine: Engine, settings: Settings, model_version_id: int | None = None):
+    """The model to score with (the newest unless one is named) and its id."""
+    with engine.connect() as connection:
+        if model_version_id is None:
+            model_version_id = db.newest_model_id(connection)
+            if model_version_id is None:
+                raise NotFound("no trained model yet: run `burnout train` first")
+        path = connection.execute(
+            select(db.model_version.c.path).where(db.model_version.c.id == model_version_id)
+        ).scalar_one_or_none()
+    if path is None:
+        raise NotFound(f"no model version {model_version_id}")
+    return load_model(settings.data_dir / path), model_version_id
+
+
+def _consent(engine: Engine) -> pd.DataFrame:
+    query = select(db.consent.c.staff_id, db.consent.c.channel, db.consent.c.granted)
+    with engine.connect() as connection:
+        frame = pd.read_sql(query, connection)
+    return frame.pivot_table(
+        index="staff_id", columns="channel", values="granted", aggfunc="max"
+    ).reindex(columns=list(db.CHANNELS))
+
+
+def consented_features(engine: Engine, features: pd.DataFrame) -> pd.DataFrame:
+    """Only people who consented to a channel, with the channels they did not consent to blanked."""
+    consent = _consent(engine).fillna(False).astype(bool)
+    rows = features.join(consent, on="staff_id")
+    rows[list(db.CHANNELS)] = rows[list(db.CHANNELS)].fillna(False).astype(bool)
+    rows = rows[rows["checkin"] | rows["recording"]].copy()
+    rows.loc[~rows["checkin"], [*CHECKIN_FEATURES, "score"]] = np.nan
+    rows.loc[~rows["recording"], list(FACIAL_FEATURES)] = np.nan
+    rows.loc[~rows["recording"], "recordings"] = 0
+    has_data = rows["score"].notna() | rows[list(EXPRESSION_FEATURES)].notna().any(axis=1)
+    return rows[has_data].drop(columns=list(db.CHANNELS))
+
+
+def drivers(model: TrainedModel, rows: pd.DataFrame, top: int = TOP_DRIVERS) -> list[list[dict]]:
+    """The groups of features that raise each person's probability most, in plain words.
+
+    A group's effect is how much the probability falls when its features are set to the typical
+    (training median) values: a model-agnostic reading that works for every candidate model.
+    """
+    base = model.probability(rows)
+    effects = {}
+    for group, columns in DRIVER_GROUPS.items():
+        used = [c for c in columns if c in model.columns]
+        if not used:
+            continue
+        typical = rows.copy()
+        for column in used:
+            typical[column] = model.reference[column]
+        effects[group] = base - model.probability(typical)
+    names = np.array(list(effects))
+    values = np.column_stack(list(effects.values()))
+    order = np.argsort(-values, axis=1)[:, :top]
+    return [
+        [
+            {"driver": str(names[k]), "effect": round(float(row[k]), 3)}
+            for k in ranked
+            if row[k] > 0.01
+        ]
+        for row, ranked in zip(values, order, strict=True)
+    ]
+
+
+def score_weeks(
+    engine: Engine,
+    settings: Settings,
+    first: date,
+    last: date,
+    model_version_id: int | None = None,
+) -> list[ScoreResult]:
+    """Score everyone with data in the weeks `first`..`last`; write the rows idempotently."""
+    db.require_schema(engine)
+    first, last = monday(first), monday(last)
+    model, model_version_id = latest_model(engine, settings, model_version_id)
+    features = consented_features(engine, weekly_features(engine, first=first, last=last))
+    if features.empty:
+        span = f"the week of {first}" if first == last else f"the weeks {first} to {last}"
+        raise NotFound(f"no check-ins or recordings from consenting staff in {span}")
+    probability = model.probability(features)
+    rows = pd.DataFrame(
+        {
+            "staff_id": features["staff_id"].to_numpy(),
+            "week_start": features["week_start"].to_numpy(),
+            "model_version_id": model_version_id,
+            "probability": np.round(probability, 6),
+            "level": model.level(probability),
+            "drivers": drivers(model, features),
+        }
+    )
+    weeks = dict(list(rows.groupby("week_start", sort=True)))
+
+    def store(connection) -> dict:
+        keys = ("staff_id", "week_start", "model_version_id")
+        return {week: db.upsert(connection, db.weekly_risk, group, keys)
+                for week, group in weeks.items()}  # fmt: skip
+
+    written = write_transaction(engine, store, f"storing scores of {len(weeks)} week(s)")
+    results = []
+    for week, group in weeks.items():
+        counts = group["level"].value_counts()
+        by_level = {level: int(counts.get(level, 0)) for level in db.RISK_LEVELS}
+        results.append(ScoreResult(week, model_version_id, by_level, written[week]))
+    return results
+
+
+def score_week(
+    engine: Engine, settings: Settings, week: date, model_version_id: int | None = None
+) -> ScoreResult:
+    """Score everyone with data in the week of `week`; write the rows idempotently."""
+    [result] = score_weeks(engine, settings, week, week, model_version_id)
+    return result

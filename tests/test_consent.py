@@ -1,0 +1,135 @@
+import pandas as pd
+import pytest
+from sqlalchemy import inspect, select, text
+
+from burnout_lib.errors import ConsentError, InvalidInput, NotFound
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.consent import erase_person, has_consent, set_consent, staff_id_for
+from burnout_lib.store import db
+
+
+@pytest.fixture
+def hospital(engine, settings):
+    write_mock(engine, settings, MockSpec(staff=12, weeks=6, seed=3), progress=False)
+    with engine.connect() as connection:
+        # someone with recordings, check-ins and both consents
+        pseudonym = connection.execute(
+            select(db.staff.c.pseudonym)
+            .join(db.recording)
+            .join(db.checkin, db.checkin.c.staff_id == db.staff.c.id)
+            .limit(1)
+        ).scalar_one()
+    return pseudonym
+
+
+def tables_referring_to_staff(engine) -> dict[str, list[tuple[str, str, str]]]:
+    """From the live database: every table with a chain of foreign keys leading to staff."""
+    inspector = inspect(engine)
+    links = {
+        table: [
+            (fk["constrained_columns"][0], fk["referred_table"], fk["referred_columns"][0])
+            for fk in inspector.get_foreign_keys(table)
+        ]
+        for table in inspector.get_table_names()
+    }
+    linked: dict[str, list] = {"staff": []}
+    changed = True
+    while changed:
+        changed = False
+        for table, fks in links.items():
+            chain = [fk for fk in fks if fk[1] in linked]
+            if chain and table not in linked:
+                linked[table] = chain
+                changed = True
+    return linked
+
+
+def rows_of(connection, linked: dict, table: str, staff_id: int) -> int:
+    """Rows of `table` that belong to the person, following the foreign keys independently."""
+
+    def belongs(name: str) -> str:
+        if name == "staff":
+            return f"id = {staff_id}"
+        column, parent, parent_column = linked[name][0]
+        return f'{column} IN (SELECT {parent_column} FROM "{parent}" WHERE {belongs(parent)})'
+
+    query = f'SELECT count(*) FROM "{table}" WHERE {belongs(table)}'
+    return connection.execute(text(query)).scalar()
+
+
+def count_all(connection, table: str) -> int:
+    return connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
+
+
+def test_consent_grant_and_revoke(engine, hospital) -> None:
+    with engine.connect() as connection:
+        staff_id = staff_id_for(connection, hospital)
+    set_consent(engine, hospital, "recording", granted=False)
+    with engine.connect() as connection:
+        assert not has_consent(connection, staff_id, "recording")
+    stamp = set_consent(engine, hospital, "recording", granted=True)
+    with engine.connect() as connection:
+        assert has_consent(connection, staff_id, "recording")
+        decided = connection.execute(
+            select(db.consent.c.decided_at).where(
+                db.consent.c.staff_id == staff_id, db.consent.c.channel == "recording"
+            )
+        ).scalar_one()
+        count = connection.execute(
+            select(db.consent.c.id).where(db.consent.c.staff_id == staff_id)
+        ).all()
+    assert decided.replace(tzinfo=None) == stamp.replace(tzinfo=None)
+    assert len(count) == 2
+
+
+def test_consent_errors_name_the_input(engine, hospital) -> None:
+    with pytest.raises(NotFound, match="nobody-here-00"):
+        set_consent(engine, "nobody-here-00", "checkin", granted=True)
+    with pytest.raises(InvalidInput, match="'video'"):
+        set_consent(engine, hospital, "video", granted=True)
+    assert issubclass(ConsentError, Exception)
+
+
+def test_erase_leaves_nothing_of_the_person(engine, settings, hospital) -> None:
+    linked = tables_referring_to_staff(engine)
+    assert {"consent", "recording", "expression_summary", "checkin"} <= set(linked)
+    with engine.connect() as connection:
+        staff_id = staff_id_for(connection, hospital)
+        before = {t: rows_of(connection, linked, t, staff_id) for t in linked}
+        others = {
+            t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in linked
+        }
+    assert all(before[t] > 0 for t in ("staff", "consent", "recording", "expression_summary"))
+    assert settings.person_dir(hospital).exists()
+
+    report = erase_person(engine, settings, hospital)
+
+    assert set(report.rows) >= set(linked), "every table that refers to a person is erased"
+    with engine.connect() as connection:
+        for table in linked:
+            assert rows_of(connection, linked, table, staff_id) == 0, table
+            remaining = count_all(connection, table)
+            assert remaining == others[table] - before[table], f"only the person's rows: {table}"
+    assert report.rows == {t: before[t] for t in report.rows}
+    assert not settings.person_dir(hospital).exists()
+    truth = pd.read_parquet(settings.mock_truth_path)
+    assert hospital not in set(truth.pseudonym) and truth.pseudonym.nunique() == 11
+    leftovers = [p for p in settings.data_dir.rglob("*") if hospital in p.name]
+    assert leftovers == []
+    assert f"erased {hospital}" in report.summary()
+
+
+def test_erasing_an_unknown_person_is_an_error(engine, settings, hospital) -> None:
+    with pytest.raises(NotFound, match="no-such-person"):
+        erase_person(engine, settings, "no-such-person")
+
+
+def test_failed_erasure_changes_nothing(engine, settings, hospital) -> None:
+    (settings.data_dir / "broken.parquet").write_text("not parquet")
+    counts = db.row_counts(engine)
+    files = sorted(settings.person_dir(hospital).rglob("*"))
+    with pytest.raises(InvalidInput, match="broken.parquet"):
+        erase_person(engine, settings, hospital)
+    assert db.row_counts(engine) == counts
+    assert sorted(settings.person_dir(hospital).rglob("*")) == files
+    assert not list(settings.data_dir.glob(".erasing-*"))

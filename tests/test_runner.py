@@ -1,0 +1,115 @@
+"""`burnout report` (report/runner.py): score the week, archive the HTML, the index, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from datetime import date, timedelta
+
+import nbformat
+import pytest
+
+from burnout_lib.config import load_settings
+from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.report import runner
+from burnout_lib.report.figures import last_complete_week
+from burnout_lib.report.runner import ReportFailed, run_report
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import save_model, train
+
+from helpers.html_page import Page
+
+NOTEBOOK = runner.NOTEBOOK
+
+
+@pytest.fixture
+def recent_hospital(engine, settings) -> date:
+    """A small mock hospital whose last week is the last complete week, with a trained model."""
+    last = last_complete_week(date.today())
+    spec = MockSpec(staff=40, weeks=10, seed=6, start=last - timedelta(weeks=9))
+    write_mock(engine, settings, spec, progress=False)
+    model = train(weekly_features(engine), "checkin", bootstrap_rounds=5, folds=3)
+    save_model(model, engine, settings)
+    return last
+
+
+def without_run_time(html: str) -> str:
+    return re.sub(r"Produced \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", html)
+
+
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.mark.slow
+@SQLITE_ONLY  # the report's queries run on both backends in the papermill tests above
+def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, recent_hospital):
+    first = cli("report", "--week", "last")
+    assert "scored week of" in first.stdout
+    name = f"weekly-report-{recent_hospital.isoformat()}"
+    reports = settings.data_dir / "reports"
+    html = (reports / f"{name}.html").read_text()
+    second = cli("report", "--week", "last")
+    assert "scored" not in second.stdout
+    assert without_run_time((reports / f"{name}.html").read_text()) == without_run_time(html)
+    manifest = json.loads((reports / "index.json").read_text())
+    assert list(manifest) == [name]
+    assert Page((reports / "index.html").read_text()).text.count(recent_hospital.isoformat()) == 1
+    record = json.loads((reports / f"{name}.json").read_text())
+    assert record["model_version"] == 1 and len(record["data_sha256"]) == 64
+    assert record["parameters"]["week"] == recent_hospital.isoformat()
+    audit = nbformat.read(reports / f"{name}.ipynb", as_version=4)
+    assert audit.metadata.papermill.parameters.week == recent_hospital.isoformat()
+    assert not re.search(r"https?://[^\"' ]+\.m?js", html), "the report must open offline"
+    assert "<script" not in html
+
+
+@pytest.mark.slow
+@SQLITE_ONLY
+def test_failures_exit_non_zero_with_one_line(cli, settings, recent_hospital, tmp_path) -> None:
+    no_data = cli("report", "--week", "2030-01-07", check=False)
+    assert no_data.returncode == 1 and "no check-ins or recordings" in no_data.stderr
+    unscored = cli("report", "--week", "2030-01-07", "--no-score", check=False)
+    assert unscored.returncode == 1 and "no scores for the week of 2030-01-07" in unscored.stderr
+    bad_week = cli("report", "--week", "2026-02-30", check=False)
+    assert bad_week.returncode == 2 and "not a date" in bad_week.stderr
+    unknown = cli("report", "--week", "last", "--unit", "Ward Z", check=False)
+    assert unknown.returncode == 1 and "Ward Z" in unknown.stderr
+    down = cli("--db", "postgresql://nobody@127.0.0.1:1/none", "report", "--week", "last",
+               check=False)  # fmt: skip
+    assert down.returncode == 1 and "cannot reach database" in down.stderr
+    for result in (no_data, unscored, bad_week, unknown, down):
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list((settings.data_dir / "reports").glob("*.html"))
+
+
+@pytest.mark.slow
+@SQLITE_ONLY
+def test_a_failing_notebook_names_its_cell_and_leaves_nothing(
+    settings, recent_hospital, tmp_path, monkeypatch
+) -> None:
+    broken = nbformat.read(NOTEBOOK, as_version=4)
+    broken.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('the chart broke')"))
+    path = tmp_path / "notebooks" / "weekly_report.ipynb"
+    path.parent.mkdir()
+    nbformat.write(broken, path)
+    monkeypatch.setattr(runner, "NOTEBOOK", path)
+    out = tmp_path / "reports"
+    with pytest.raises(ReportFailed, match=r"cell \d+ \(RuntimeError: the chart broke\)"):
+        run_report(load_settings(), recent_hospital, out_dir=out)
+    assert list(out.iterdir()) == []
+
+
+def test_private_folders_of_killed_runs_are_removed_after_a_day(tmp_path) -> None:
+    killed, running = tmp_path / ".run-killed", tmp_path / ".run-running"
+    for work in (killed, running):
+        work.mkdir()
+        (work / "weekly-report-2026-03-02.ipynb").write_text("{}")
+    day_and_a_bit = time.time() - runner.STALE_RUN_SECONDS - 60
+    os.utime(killed, (day_and_a_bit, day_and_a_bit))
+    (tmp_path / ".run-a-file").write_text("not a run's folder")
+    os.utime(tmp_path / ".run-a-file", (day_and_a_bit, day_and_a_bit))
+
+    assert runner.remove_stale_runs(tmp_path) == [killed]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run-a-file", ".run-running"]
