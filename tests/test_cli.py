@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from burnout_lib.store import db
 
+from helpers.databases import table_dump
+
 
 def test_init_db_twice(cli, settings) -> None:
     first = cli("init-db")
@@ -85,7 +87,6 @@ def test_mock_survey_command(cli, tmp_path) -> None:
 
 
 def test_same_seed_into_two_databases_gives_identical_tables(cli, engine, tmp_path) -> None:
-    from test_mock import table_dump
 
     args = ("mock", "--staff", "50", "--weeks", "12", "--seed", "7")
     cli(*args)

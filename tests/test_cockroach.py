@@ -16,10 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
-from test_transactions import serializable
-
 from burnout_lib.app import views
 from burnout_lib.app.dashboard import Dashboard
 from burnout_lib.config import load_settings
@@ -34,6 +30,10 @@ from burnout_lib.sources.checkins import import_checkins
 from burnout_lib.sources.hume.extract import import_legacy
 from burnout_lib.store import db
 from burnout_lib.store.integrity import table_sums
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from helpers.databases import serializable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

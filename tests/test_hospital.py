@@ -18,6 +18,8 @@ from burnout_lib.mock.hospital import (
 )
 from burnout_lib.store import db
 
+from helpers.databases import table_dump
+
 
 @pytest.fixture(scope="module")
 def hospital():
@@ -131,21 +133,6 @@ def test_measurement_response_is_what_the_sdk_parses() -> None:
     ]
     assert response.measurements[1].faces == []
     assert response.measurements[2].faces[0].expressions[0].name == "surprise (negative)"
-
-
-def table_dump(engine, table) -> pd.DataFrame:
-    """A table's rows with database ids replaced by pseudonyms, in a stable order."""
-    columns = [c for c in table.columns if c.name not in ("id", "created_at", "staff_id")]
-    query = select(*columns)
-    if table is not db.staff:
-        query = query.add_columns(db.staff.c.pseudonym).join(db.staff)
-    with engine.connect() as connection:
-        frame = pd.read_sql(query, connection)
-    for name in frame.columns:  # SQLite gives timestamps back naive, PostgreSQL in UTC
-        if pd.api.types.is_datetime64_any_dtype(frame[name]):
-            frame[name] = pd.to_datetime(frame[name], utc=True)
-    order = [c for c in ("pseudonym", "channel", "week_start", "sha256") if c in frame.columns]
-    return frame.sort_values(order).reset_index(drop=True)
 
 
 def test_write_twice_identical_and_no_duplicates(engine, settings) -> None:

@@ -20,15 +20,11 @@ from burnout_lib.store import transactions
 from burnout_lib.store.db import make_engine
 from burnout_lib.store.transactions import write_transaction
 
+from helpers.databases import serializable
+
 LIBRARY = Path(__file__).resolve().parent.parent / "burnout_lib"
-SERIALIZABLE = "options=-c%20default_transaction_isolation%3Dserializable"
 
 pytestmark = pytest.mark.postgres
-
-
-def serializable(url: str) -> str:
-    """The URL with every transaction at SERIALIZABLE, CockroachDB's only isolation level."""
-    return f"{url}{'&' if '?' in url else '?'}{SERIALIZABLE}"
 
 
 @pytest.fixture
