@@ -30,13 +30,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/burnout demo
-	$(BIN)/burnout dashboard --host $(HOST) --port $(PORT)
+	BURNOUT_DEMO_SIGNIN=1 $(BIN)/burnout dashboard --host $(HOST) --port $(PORT)
 
-# Debian packages the tests drive for real: a PostgreSQL server and Chromium.
+# Debian packages the tests drive for real: a PostgreSQL server, Chromium and nginx.
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	test -x /usr/sbin/nginx || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian packages:$$missing"; \

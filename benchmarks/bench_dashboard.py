@@ -7,8 +7,11 @@ product runs) and measures with Playwright, each figure the median over several 
 - first chart: from the start of `goto` until the first `img[data-chart]` is in the page;
 - week, unit and role change: from choosing the option until the Team view's heading names the new
   choice (a change replaces the view's whole HTML, charts included, in one go);
-- person: from filling in a pseudonym and pressing Enter until "My week" shows that person's
-  heading, risk-timeline chart and weekly log.
+- person: from occupational health pressing "Open this person's page" on the week's first alert
+  until the Person tab shows that person's heading, risk-timeline chart and weekly log.
+
+Pages are opened as an occupational-health login (`bench-oh`, sent in the user header as the
+front proxy would), the role that sees every view.
 
 Each page load is a new browser context (cold cache). Voilà keeps one preheated kernel: a page load
 takes it and Voilà starts a fresh one, which runs the notebook. Before every load, and again
@@ -52,6 +55,7 @@ from tqdm import tqdm
 from burnout_lib.app import views
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, add_account, viewer_for
 from burnout_lib.risk.alerts import evaluate_week
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
@@ -216,25 +220,26 @@ class Plan:
     week_label: str  # the week before the newest
     unit: str  # the largest unit other than the first
     role: str  # the largest role in that unit
-    person: str  # someone scored in that week
+    person: str  # the person of that week's first alert, whom occupational health opens
+
+
+LOGIN = "bench-oh"
 
 
 def make_plan(url: str) -> Plan:
     engine = db.make_engine(url)
-    staff, risk = db.staff, db.weekly_risk
+    staff = db.staff
+    add_account(engine, LOGIN, OCCUPATIONAL_HEALTH)
     with engine.connect() as connection:
+        viewer = viewer_for(connection, LOGIN)
         version = views.newest_scored_model(connection)
         weeks = views.scored_weeks(connection, version)
         week = weeks[-2]
-        unit_names = views.units(connection)
+        unit_names = views.units(connection, viewer)
         sizes = connection.execute(
             select(staff.c.unit, staff.c.role, func.count()).group_by(staff.c.unit, staff.c.role)
         ).all()
-        person = connection.execute(
-            select(func.min(staff.c.pseudonym))
-            .join(risk, risk.c.staff_id == staff.c.id)
-            .where(risk.c.week_start == week, risk.c.model_version_id == version)
-        ).scalar_one()
+        person = views.named_alerts(connection, viewer, week)["pseudonym"].iloc[0]
     engine.dispose()
     by_unit: dict[str, int] = {}
     for unit, _, n in sizes:
@@ -366,7 +371,9 @@ def measure_run(browser, base_url: str, plan: Plan, settle: Callable[[], float])
     from playwright.sync_api import Error as PlaywrightError
 
     run = Run()
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, extra_http_headers={"X-Forwarded-User": LOGIN}
+    )
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
 
@@ -397,12 +404,11 @@ def measure_run(browser, base_url: str, plan: Plan, settle: Callable[[], float])
         team_change("role", ".bm-role select", plan.role,
                     f"{plan.role} staff in {plan.unit}: week of {plan.week_label}")  # fmt: skip
 
-        page.get_by_role("tab", name="My week").click()
-        box = page.locator(".bm-person input")
-        box.wait_for(state="visible")
+        page.get_by_role("tab", name="Alerts").click()
+        button = page.get_by_role("button", name="Open this person's page (the opening is logged)")
+        button.wait_for(state="visible")
         started = time.perf_counter()
-        box.fill(plan.person)
-        box.press("Enter")
+        button.click()
         page.wait_for_function(PERSON_SHOWN, arg=f"{plan.person}: week of {plan.week_label}",
                                polling="raf")  # fmt: skip
         run.seconds["person"] = time.perf_counter() - started

@@ -104,6 +104,47 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
     print(report.summary())
 
 
+def cmd_account_add(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.privacy.accounts import (
+        ANALYST,
+        MANAGER,
+        OCCUPATIONAL_HEALTH,
+        STAFF,
+        add_account,
+    )
+
+    if args.staff:
+        viewer = add_account(_engine(settings), args.login, STAFF, pseudonym=args.staff)
+    elif args.manager:
+        units = args.manager.split(",")
+        viewer = add_account(_engine(settings), args.login, MANAGER, units=units)
+    else:
+        role = OCCUPATIONAL_HEALTH if args.occupational_health else ANALYST
+        viewer = add_account(_engine(settings), args.login, role)
+    print(f"account {viewer.describe()}")
+
+
+def cmd_account_list(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.privacy.accounts import list_accounts
+    from burnout_lib.store.db import require_schema
+
+    engine = _engine(settings)
+    require_schema(engine)
+    with engine.connect() as connection:
+        accounts = list_accounts(connection)
+    for viewer in accounts:
+        print(viewer.describe())
+    if not accounts:
+        print("no accounts yet (add one with `burnout account add LOGIN ...`)")
+
+
+def cmd_account_remove(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.privacy.accounts import remove_account
+
+    remove_account(_engine(settings), args.login)
+    print(f"removed the account of {args.login}")
+
+
 def _datetime(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -266,8 +307,13 @@ def cmd_checksum(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.app.server import serve
+    from dataclasses import replace
 
+    from burnout_lib.app.server import serve
+    from burnout_lib.config import check_header_name
+
+    if args.user_header:
+        settings = replace(settings, user_header=check_header_name(args.user_header))
     serve(settings, args.host, args.port, preheat=not args.no_preheat)
 
 
@@ -336,6 +382,29 @@ def build_parser() -> argparse.ArgumentParser:
     erase = add("erase", cmd_erase, "remove every row and file of one person")
     erase.add_argument("pseudonym")
 
+    account = add("account", None, "who may sign in to the dashboard, and in which role")
+    account_commands = account.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    account_add = account_commands.add_parser(
+        "add", help="give a login a role (or change it)", parents=[common]
+    )
+    account_add.set_defaults(handler=cmd_account_add)
+    account_add.add_argument("login", help="the login the hospital's sign-in passes on")
+    role = account_add.add_mutually_exclusive_group(required=True)
+    role.add_argument("--staff", metavar="PSEUDONYM", help="a member of staff: their own page")
+    role.add_argument("--manager", metavar="UNIT[,UNIT...]", help="team views of these units")
+    role.add_argument(
+        "--occupational-health", action="store_true", help="every unit, named alerts (logged)"
+    )
+    role.add_argument("--analyst", action="store_true", help="team views of every unit")
+    account_commands.add_parser("list", help="list every account", parents=[common]).set_defaults(
+        handler=cmd_account_list
+    )
+    account_remove = account_commands.add_parser(
+        "remove", help="remove a login's account", parents=[common]
+    )
+    account_remove.set_defaults(handler=cmd_account_remove)
+    account_remove.add_argument("login")
+
     extract = add("extract", cmd_extract, "measure consented clips or images with Hume")
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--staff", required=True, metavar="PSEUDONYM")
@@ -397,7 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
     add("checksum", cmd_checksum, "rows and a content checksum per table (to compare databases)")
 
     dashboard = add("dashboard", cmd_dashboard, "serve the weekly dashboard with Voila")
-    dashboard.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (this machine only, unless "
+        "BURNOUT_PROXY_SECRET is set)",
+    )  # fmt: skip
+    dashboard.add_argument(
+        "--user-header", metavar="HEADER",
+        help="header the front proxy puts the login in (default: $BURNOUT_USER_HEADER or "
+        "X-Forwarded-User)",
+    )  # fmt: skip
     dashboard.add_argument("--port", type=int, default=8866)
     dashboard.add_argument(
         "--no-preheat", action="store_true", help="start a kernel only when a page is opened"

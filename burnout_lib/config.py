@@ -8,6 +8,7 @@ and `BURNOUT_DATA_DIR`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,11 @@ from burnout_lib.errors import ConfigError, InvalidInput
 DEFAULT_DATA_DIR = Path("data")
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "cockroachdb")
 PRIVACY_FLOOR_MINIMUM = 3
+#: The header the front proxy puts the signed-in login in, unless BURNOUT_USER_HEADER says another.
+DEFAULT_USER_HEADER = "X-Forwarded-User"
+#: The header that carries BURNOUT_PROXY_SECRET from the proxy, proving a request came through it.
+PROXY_SECRET_HEADER = "X-Burnout-Proxy-Secret"
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -55,6 +61,15 @@ def _env_fraction(name: str, default: float) -> float:
     if not 0 < fraction < 1:
         raise ConfigError(f"{name}={value!r} must be between 0 and 1")
     return fraction
+
+
+def check_header_name(name: str) -> str:
+    """An HTTP header name for the signed-in login, checked (letters, digits and dashes)."""
+    if not _HEADER_NAME.match(name):
+        raise ConfigError(
+            f"user header {name!r} is not an HTTP header name (e.g. X-Forwarded-User)"
+        )
+    return name
 
 
 def parse_db_url(url: str) -> URL:
@@ -105,6 +120,17 @@ class Settings:
     #: Precision the model must reach for a week to count as *high* risk (moderate starts at the
     #: recall-first threshold chosen in training).
     high_risk_precision: float = 0.8
+    #: The request header holding the login the hospital's sign-in vouched for.
+    user_header: str = DEFAULT_USER_HEADER
+    #: When set, every request to the dashboard must carry it in `PROXY_SECRET_HEADER`.
+    proxy_secret: str | None = field(default=None, repr=False)
+    #: A login chooser for the demo instead of the hospital's sign-in (`make demo` only).
+    demo_signin: bool = False
+
+    @property
+    def user_header_env(self) -> str:
+        """The variable Voilà puts the user header in for the kernel (RFC 3875 style)."""
+        return "HTTP_" + self.user_header.upper().replace("-", "_")
 
     @property
     def frames_dir(self) -> Path:
@@ -143,6 +169,7 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
             f"BURNOUT_MIN_GROUP_SIZE={min_group} is below the privacy floor of "
             f"{PRIVACY_FLOOR_MINIMUM} people"
         )
+    user_header = check_header_name(os.environ.get("BURNOUT_USER_HEADER") or DEFAULT_USER_HEADER)
     return Settings(
         db_url=url,
         data_dir=resolved_dir,
@@ -151,4 +178,7 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         facial_channel_enabled=_env_flag("BURNOUT_FACIAL_CHANNEL", True),
         min_group_size=min_group,
         high_risk_precision=_env_fraction("BURNOUT_HIGH_PRECISION", 0.8),
+        user_header=user_header,
+        proxy_secret=os.environ.get("BURNOUT_PROXY_SECRET") or None,
+        demo_signin=_env_flag("BURNOUT_DEMO_SIGNIN", False),
     )

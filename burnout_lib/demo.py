@@ -1,4 +1,5 @@
-"""The demo database: a mock hospital, a trained model, every week scored and its alerts raised.
+"""The demo database: a mock hospital, a trained model, every week scored, its alerts raised, and
+a demo login for each role.
 
 Built once; a database that already holds staff is kept as it is (its missing steps are done).
 """
@@ -11,6 +12,15 @@ from sqlalchemy import func, select
 
 from burnout_lib.config import Settings, display_url
 from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.accounts import (
+    ANALYST,
+    MANAGER,
+    OCCUPATIONAL_HEALTH,
+    STAFF,
+    Viewer,
+    add_account,
+    list_accounts,
+)
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
@@ -52,6 +62,8 @@ def build_demo(
     if unalerted:  # all of them after scoring; some if an earlier build was stopped part-way
         alerts = sum(len(evaluate_week(engine, settings, week, version)) for week in unalerted)
         yield f"raised {alerts:,} alerts over {len(unalerted)} weeks"
+    for viewer in demo_accounts(engine):
+        yield f"demo login {viewer.describe()}"
     counts = db.row_counts(engine)
     yield (
         f"demo database ready: {display_url(settings.db_url)} ({counts['staff']:,} staff, "
@@ -59,3 +71,32 @@ def build_demo(
         f"{counts['weekly_risk']:,} weekly scores, {counts['alert']:,} alerts)"
     )
     engine.dispose()
+
+
+def demo_accounts(engine) -> list[Viewer]:
+    """One demo login per role: a member of staff with the most alerts, their unit's manager,
+    occupational health and an analyst. Kept as they are once made."""
+    with engine.connect() as connection:
+        existing = {viewer.login: viewer for viewer in list_accounts(connection)}
+        person = connection.execute(
+            select(db.staff.c.pseudonym, db.staff.c.unit)
+            .join(db.alert, db.alert.c.staff_id == db.staff.c.id, isouter=True)
+            .group_by(db.staff.c.pseudonym, db.staff.c.unit)
+            .order_by(func.count(db.alert.c.id).desc(), db.staff.c.pseudonym)
+            .limit(1)
+        ).first()
+    if person is None:
+        return list(existing.values())
+    wanted = {
+        "demo-staff": (STAFF, person.pseudonym, ()),
+        "demo-manager": (MANAGER, None, (person.unit,)),
+        "demo-occupational-health": (OCCUPATIONAL_HEALTH, None, ()),
+        "demo-analyst": (ANALYST, None, ()),
+    }
+    made = []
+    for login, (role, pseudonym, units) in wanted.items():
+        if login in existing:
+            made.append(existing[login])
+        else:
+            made.append(add_account(engine, login, role, pseudonym=pseudonym, units=units))
+    return made

@@ -33,3 +33,11 @@ class InvalidInput(BurnoutError):
 
 class HumeError(BurnoutError):
     """Hume refused or failed a request; the message says which and why."""
+
+
+class NotSignedIn(BurnoutError):
+    """No signed-in login reached the product, or the login has no account."""
+
+
+class AccessDenied(BurnoutError):
+    """The signed-in viewer's role does not allow what was asked; the message names it."""

@@ -6,13 +6,13 @@ from sqlalchemy import select
 
 from burnout_lib.store import db
 
-from helpers.databases import table_dump
+from helpers.databases import NEWEST_REVISION, table_dump
 
 
 def test_init_db_twice(cli, settings) -> None:
     first = cli("init-db")
     second = cli("init-db")
-    assert "revision 0003" in first.stdout and second.stdout == first.stdout
+    assert f"revision {NEWEST_REVISION}" in first.stdout and second.stdout == first.stdout
 
 
 def test_mock_twice_gives_the_same_database(cli, engine) -> None:

@@ -16,10 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
 from burnout_lib.app import views
 from burnout_lib.app.dashboard import Dashboard
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, add_account, viewer_for
 from burnout_lib.privacy.consent import erase_person, set_consent
 from burnout_lib.report.figures import weekly_report
 from burnout_lib.risk.alerts import acknowledge, evaluate_week
@@ -30,10 +34,8 @@ from burnout_lib.sources.checkins import import_checkins
 from burnout_lib.sources.hume.extract import import_legacy
 from burnout_lib.store import db
 from burnout_lib.store.integrity import table_sums
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
 
-from helpers.databases import serializable
+from helpers.databases import NEWEST_REVISION, serializable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -73,7 +75,7 @@ def run_everything(url: str, data_dir: Path) -> dict:
     """Every kind of write and read the product does, as its commands and dashboard do them."""
     settings = load_settings(db=url, data_dir=data_dir)
     engine = db.make_engine(url)
-    assert db.init_db(engine) == "0003"
+    assert db.init_db(engine) == NEWEST_REVISION
     write_mock(engine, settings, MockSpec(staff=60, weeks=8, seed=11), progress=False)
     with engine.connect() as connection:
         people = list(connection.execute(select(db.staff.c.pseudonym).order_by("pseudonym")))
@@ -100,12 +102,18 @@ def run_everything(url: str, data_dir: Path) -> dict:
     with engine.connect() as connection:
         alert_id = connection.execute(select(db.alert.c.id).limit(1)).scalar_one()
         summary = weekly_report(connection, last, settings.min_group_size)
-        person = views.person_weeks(connection, people[2], last, version)
+    add_account(engine, "staff@h", STAFF, pseudonym=people[2])
+    add_account(engine, "oh@h", OCCUPATIONAL_HEALTH)
+    with engine.connect() as connection:
+        person = views.person_weeks(
+            connection, viewer_for(connection, "staff@h"), people[2], last, version
+        )
     acknowledge(engine, alert_id)
-    app = Dashboard.open(settings)
+    app = Dashboard.open(settings, "oh@h")
     for unit in app.unit.options:
         app.unit.value = unit
-    app.person.value = people[2]
+    app.open_person.click()
+    assert "week of" in app.my_week.value
     erase_person(engine, settings, people[3])
     result = {
         "sums": table_sums(engine),
@@ -135,9 +143,9 @@ def test_the_product_runs_through_the_cockroachdb_dialect(
     lacking = sorted({s.split("\n")[0][:120] for s in statements if MISSING_IN_COCKROACH.search(s)})
     assert lacking == []
     # model files are named by training time, so rows that name the model differ by that alone
-    for table in ("staff", "consent", "recording", "expression_summary", "checkin"):
+    for table in ("staff", "consent", "recording", "expression_summary", "checkin", "account"):
         assert got["sums"][table] == expected["sums"][table], table
-    for table in ("model_version", "weekly_risk", "alert"):
+    for table in ("model_version", "weekly_risk", "alert", "access_log"):
         assert got["sums"][table].rows == expected["sums"][table].rows, table
     for key in ("scored", "alerts", "report", "person_log"):
         assert got[key] == expected[key], key

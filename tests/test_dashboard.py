@@ -1,12 +1,15 @@
-"""The dashboard app's behaviour, driven through its widgets in Python (the browser tests drive
-the same app through Voilà and Chromium)."""
+"""The dashboard app's behaviour for each role, driven through its widgets in Python (the browser
+tests drive the same app through nginx, Voilà and Chromium)."""
 
+import html
 import re
 
 import pytest
+from sqlalchemy import select
 
 from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
 from burnout_lib.config import load_settings
+from burnout_lib.privacy.accounts import add_account
 from burnout_lib.store import db
 
 from helpers import small_hospital as H
@@ -17,51 +20,120 @@ def text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def everything_shown(app: Dashboard) -> str:
+    """Every text the page holds, drawn or in a control's options, whether its tab is shown."""
+    options = [
+        str(label)
+        for control in (app.week, app.unit, app.role, app.alert_choice)
+        for label in control.options
+    ]
+    views = (app.header, app.my_week, app.team, app.alerts)
+    return " ".join([*(view.value for view in views), *options])
+
+
+def others(*allowed: str) -> list[str]:
+    return [p.pseudonym for p in H.PEOPLE if p.pseudonym not in allowed]
+
+
 @pytest.fixture
-def app(engine, settings) -> Dashboard:
+def hospital(engine):
     H.build(engine)
-    return Dashboard.open(settings)
+    return engine
 
 
-def test_opens_on_the_latest_scored_week_with_every_unit(app) -> None:
+@pytest.fixture
+def as_login(hospital, settings):
+    return lambda login: Dashboard.open(settings, login)
+
+
+def test_staff_see_their_own_week_and_nobody_else(as_login) -> None:
+    app = as_login(H.NURSE_LOGIN)
+    assert app.tabs.titles == ("My week",)
     assert app.week.value == H.LAST
     assert [value for _, value in app.week.options][0] == H.UNSCORED  # newest first
-    assert app.unit.options == ("Tiny unit", "Ward A")
-    assert app.tabs.layout.display is None
-    assert "Type your pseudonym" in text(app.my_week.value)
-
-
-def test_my_week_for_a_known_person(app) -> None:
-    app.person.value = "nurse-01"
     page = app.my_week.value
-    assert 'data-table="risk-log"' in page
+    assert "Your week of 06 Apr 2026" in page
     rows = re.findall(r"<tr>(.*?)</tr>", page.split('data-table="risk-log"')[1])
     first = text(rows[1])  # rows[0] is the header
     assert "06 Apr 2026" in first and "high" in first and "80%" in first and "60" in first
-    assert H.ALERT_ACTION in page
-    assert "not what you feel" in page
+    assert H.ALERT_ACTION in page and "not what you feel" in page
     assert page.count("data-chart=") == 2
+    assert app.unit.options == () and app.team.value == "" and app.alerts.value == ""
+    shown = everything_shown(app)
+    assert not [p for p in others("nurse-01") if p in shown]
 
 
-def test_every_control_updates_the_views(app) -> None:
-    app.person.value = "nurse-01"
-    app.unit.value = "Ward A"
+def test_managers_see_the_teams_of_their_units_only(as_login) -> None:
+    app = as_login(H.MANAGER_LOGIN)
+    assert app.tabs.titles == ("Team",)
+    assert app.unit.options == ("Ward A",)
     assert "18 staff scored" in text(app.team.value)
-    before_person, before_team = app.my_week.value, app.team.value
-    app.week.value = H.SCORED[2]
-    assert app.my_week.value != before_person and "week of 16 Mar 2026" in app.my_week.value
-    assert app.team.value != before_team and "week of 16 Mar 2026" in app.team.value
-    app.role.value = "Nurse"
-    assert "Nurse staff in Ward A" in app.team.value
-    assert "12 staff scored" in text(app.team.value)
-    app.unit.value = "Tiny unit"
-    assert app.role.options == (ALL_ROLES, "Porter") and app.role.value == ALL_ROLES
-    app.person.value = "resident-02"
-    assert "resident-02: week of 16 Mar 2026" in app.my_week.value
+    assert app.my_week.value == "" and app.alerts.value == ""
+    shown = everything_shown(app)
+    assert not [p for p in others() if p in shown]
+    tiny = as_login(H.TINY_MANAGER_LOGIN)
+    assert tiny.unit.options == ("Tiny unit",)
+    assert 'data-notice="suppressed"' in tiny.team.value
+
+
+def test_analysts_see_every_team_and_nobody_s_page(as_login) -> None:
+    app = as_login(H.ANALYST_LOGIN)
+    assert app.tabs.titles == ("Team",)
+    assert app.unit.options == ("Tiny unit", "Ward A")
+    shown = everything_shown(app)
+    assert not [p for p in others() if p in shown]
+
+
+def test_occupational_health_opens_a_person_from_an_alert_and_it_is_logged(
+    as_login, hospital
+) -> None:
+    app = as_login(H.OH_LOGIN)
+    assert app.tabs.titles == ("Team", "Alerts", "Person")
+    assert app.unit.options == ("Tiny unit", "Ward A")
+    assert "nurse-01" in text(app.alerts.value) and H.ALERT_ACTION not in app.alerts.value
+    assert "Open a person's page from the Alerts tab" in text(html.unescape(app.my_week.value))
+    with hospital.connect() as connection:
+        assert connection.execute(select(db.access_log)).all() == []
+    (label, alert_id), *_ = app.alert_choice.options
+    assert label.startswith("nurse-01 · high risk for the first time")
+    assert app.alert_choice.value == alert_id  # the newest alert is chosen to begin with
+    app.open_person.click()
+    assert 'data-notice="opened"' in app.open_status.value
+    assert app.tabs.selected_index == 2
+    assert "nurse-01: week of 06 Apr 2026" in app.my_week.value
+    assert H.ALERT_ACTION in app.my_week.value
+    with hospital.connect() as connection:
+        (logged,) = connection.execute(
+            select(db.access_log.c.viewer_login, db.staff.c.pseudonym, db.access_log.c.reason).join(
+                db.staff, db.staff.c.id == db.access_log.c.staff_id
+            )
+        ).all()
+    assert logged.viewer_login == H.OH_LOGIN and logged.pseudonym == "nurse-01"
+    assert logged.reason.startswith(f"alert {alert_id}: first_high")
+
+
+def test_every_control_updates_the_views(as_login) -> None:
+    staff = as_login(H.NURSE_LOGIN)
+    before = staff.my_week.value
+    staff.week.value = H.SCORED[2]
+    assert staff.my_week.value != before and "week of 16 Mar 2026" in staff.my_week.value
+
+    manager = as_login(H.ANALYST_LOGIN)
+    manager.unit.value = "Ward A"
+    assert "18 staff scored" in text(manager.team.value)
+    before = manager.team.value
+    manager.week.value = H.SCORED[2]
+    assert manager.team.value != before and "week of 16 Mar 2026" in manager.team.value
+    manager.role.value = "Nurse"
+    assert "Nurse staff in Ward A" in manager.team.value
+    assert "12 staff scored" in text(manager.team.value)
+    manager.unit.value = "Tiny unit"
+    assert manager.role.options == (ALL_ROLES, "Porter") and manager.role.value == ALL_ROLES
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the app, not the backend
-def test_team_views_hide_small_groups_and_never_name_anyone(app) -> None:
+def test_team_views_hide_small_groups_and_never_name_anyone(as_login) -> None:
+    app = as_login(H.ANALYST_LOGIN)
     app.unit.value = "Tiny unit"
     assert 'data-notice="suppressed"' in app.team.value
     assert "fewer than 5 people" in app.team.value
@@ -77,30 +149,54 @@ def test_team_views_hide_small_groups_and_never_name_anyone(app) -> None:
                 assert all(int(n) >= 5 for n in numbers)
 
 
-def test_a_week_without_scores_says_so(app) -> None:
-    app.person.value = "nurse-01"
-    app.unit.value = "Ward A"
-    app.week.value = H.UNSCORED
-    assert "has not been scored yet" in app.my_week.value
-    assert 'data-notice="no-score"' in app.team.value
+def test_a_week_without_scores_says_so(as_login) -> None:
+    staff = as_login(H.NURSE_LOGIN)
+    staff.week.value = H.UNSCORED
+    assert "has not been scored yet" in staff.my_week.value
+    manager = as_login(H.MANAGER_LOGIN)
+    manager.week.value = H.UNSCORED
+    assert 'data-notice="no-score"' in manager.team.value
+
+
+@pytest.mark.parametrize("login", [None, "", "   ", H.VISITOR])
+def test_without_a_registered_sign_in_the_page_shows_no_data(as_login, login) -> None:
+    app = as_login(login)
+    assert 'data-notice="not-signed-in"' in app.header.value
+    assert app.tabs.layout.display == "none" and app.tabs.children == ()
+    assert app.week.options == () and app.unit.options == ()
+    shown = everything_shown(app)
+    assert not [p for p in others() if p in shown]
+    assert "Ward A" not in shown
+
+
+def test_an_account_removed_after_its_page_opened_sees_nothing_more(as_login, hospital) -> None:
+    from burnout_lib.privacy.accounts import remove_account
+
+    app = as_login(H.MANAGER_LOGIN)
+    remove_account(hospital, H.MANAGER_LOGIN)
+    app.week.value = H.SCORED[0]
+    assert 'data-notice="not-signed-in"' in app.team.value
+    assert "staff scored" not in text(app.team.value)
+    assert 'data-notice="not-signed-in"' in as_login(H.MANAGER_LOGIN).header.value
 
 
 def test_an_empty_database_says_what_to_do(engine, settings) -> None:
-    app = Dashboard.open(settings)
+    add_account(engine, "analyst", "analyst")
+    app = Dashboard.open(settings, "analyst")
     assert 'data-notice="empty"' in app.header.value
     assert app.tabs.layout.display == "none"
 
 
 def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path) -> None:
     settings = load_settings(db="postgresql://nobody@127.0.0.1:1/none", data_dir=tmp_path)
-    app = Dashboard.open(settings)
+    app = Dashboard.open(settings, H.NURSE_LOGIN)
     assert "cannot reach database" in app.header.value
     assert "Traceback" not in app.header.value
     assert app.tabs.layout.display == "none"
 
 
-def test_a_database_lost_after_opening_is_a_message(app, engine) -> None:
-    app.unit.value = "Ward A"
+def test_a_database_lost_after_opening_is_a_message(as_login, engine) -> None:
+    app = as_login(H.MANAGER_LOGIN)
     engine.dispose()
     app.engine = db.make_engine("postgresql://nobody@127.0.0.1:1/none")
     app.week.value = H.SCORED[0]

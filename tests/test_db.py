@@ -9,6 +9,8 @@ from sqlalchemy import inspect, select
 from burnout_lib.errors import DatabaseUnavailable
 from burnout_lib.store import db
 
+from helpers.databases import NEWEST_REVISION
+
 
 def schema_snapshot(engine) -> dict:
     inspector = inspect(engine)
@@ -25,9 +27,9 @@ def schema_snapshot(engine) -> dict:
 def test_init_db_twice_changes_nothing(db_url: str) -> None:
     engine = db.make_engine(db_url)
     assert db.current_revision(engine) is None
-    assert db.init_db(engine) == "0003"
+    assert db.init_db(engine) == NEWEST_REVISION
     before = schema_snapshot(engine)
-    assert db.init_db(engine) == "0003"
+    assert db.init_db(engine) == NEWEST_REVISION
     assert schema_snapshot(engine) == before
     assert set(before) >= set(db.metadata.tables)
     engine.dispose()

@@ -17,6 +17,10 @@ def test_a_second_build_keeps_everything_and_a_stopped_one_is_finished(tmp_path)
     said = list(build_demo(settings, **SIZE, progress=False))
     assert said[0].startswith("mock hospital: 40 staff")
     assert any(line.startswith("raised ") for line in said), said
+    logins = [line for line in said if line.startswith("demo login ")]
+    assert [line.split()[2] for line in logins] == [
+        "demo-staff", "demo-manager", "demo-occupational-health", "demo-analyst"
+    ]  # fmt: skip
     engine = db.make_engine(settings.db_url)
     built = table_sums(engine)
     assert built["alert"].rows > 0 and built["weekly_risk"].rows > 0

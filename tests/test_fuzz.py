@@ -43,6 +43,7 @@ from burnout_lib.mock.hospital import (
     MAX_FRAMES_PER_RECORDING,
     MAX_STAFF,
     MAX_WEEKS,
+    UNITS,
     MockSpec,
     generate_hospital,
     measurement_response,
@@ -528,6 +529,7 @@ NOT_FUZZED = {"dashboard", "fake-hume", "demo", "report", "train"}
 COMMANDS = [
     "init-db", "mock", "mock-survey", "consent", "erase", "extract", "import-hume",
     "checkin import", "checkin template", "train", "score", "acknowledge", "checksum",
+    "account add", "account list", "account remove",
 ]  # fmt: skip
 FUZZED = [c for c in COMMANDS if c not in NOT_FUZZED]
 CLI_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
@@ -659,6 +661,16 @@ def command_lines(draw: st.DrawFn, inputs: Inputs, outside: Path) -> CommandLine
         }
     elif command == "acknowledge":
         positional = [mostly(st.integers(1, 3).map(str), ints)]
+    elif command in ("account add", "account remove"):
+        logins = mostly(st.sampled_from(["ana@hospital", "lead@hospital"]), CLI_TEXT | names)
+        positional = [logins]
+        if command == "account add":
+            role = draw(st.sampled_from(["--staff", "--manager", "--occupational-health",
+                                         "--analyst"]))  # fmt: skip
+            unit_names = list(UNITS)
+            units = mostly(st.sampled_from(unit_names), CLI_TEXT | st.just(",".join(unit_names)))
+            values = {"--staff": names, "--manager": units}.get(role)
+            options = {role: (values, True)}
     argv = command.split()
     pseudonym = None
     for strategy in positional:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers.databases import NEWEST_REVISION
 from helpers.paths import BIN, ROOT
 
 LIBRARY = ROOT / "burnout_lib"
@@ -118,5 +119,4 @@ def test_the_wheel_ships_migrations_and_resources_and_initialises_a_database(
     assert run.returncode == 0, run.stderr
     with sqlite3.connect(tmp_path / "fresh.db") as connection:
         (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-    newest = sorted((LIBRARY / "store" / "migrations" / "versions").glob("0*.py"))[-1]
-    assert revision == newest.name.split("_")[0]
+    assert revision == NEWEST_REVISION

@@ -2,17 +2,56 @@
 
 from pathlib import Path
 
-from burnout_lib.app.server import voila_command, voila_environment
+import pytest
+
+from burnout_lib.app.server import IDENTITY_PROVIDER, voila_command, voila_environment
 from burnout_lib.config import absolute_db_url, load_settings
+from burnout_lib.errors import ConfigError
 
 
 def test_voila_runs_stripped_without_tracebacks_and_culls_idle_kernels() -> None:
-    command = voila_command(port=9999)
+    settings = load_settings(db="sqlite:///relative/burnout.db", data_dir="relative")
+    command = voila_command(settings, port=9999)
     assert "--strip_sources=True" in command and "--show_tracebacks=False" in command
     assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in command)
     assert "--Voila.ip=127.0.0.1" in command and "--port=9999" in command
-    settings = load_settings(db="sqlite:///relative/burnout.db", data_dir="relative")
     env = voila_environment(settings)
     assert env["BURNOUT_DB_URL"] == f"sqlite:///{Path('relative/burnout.db').resolve()}"
     assert env["BURNOUT_DATA_DIR"] == str(Path("relative").resolve())
     assert absolute_db_url("postgresql://u:p@h/db") == "postgresql://u:p@h/db"
+
+
+def test_every_request_is_asked_who_it_is_and_only_the_user_header_reaches_the_kernel(
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("BURNOUT_USER_HEADER", "X-Remote-User")
+    command = voila_command(load_settings(db="sqlite:///x.db"))
+    assert f"--Voila.identity_provider_class={IDENTITY_PROVIDER}" in command
+    assert "--VoilaConfiguration.http_header_envs=['X-Remote-User']" in command
+    monkeypatch.setenv("BURNOUT_DEMO_SIGNIN", "1")
+    demo = voila_command(load_settings(db="sqlite:///x.db"))
+    assert "--VoilaConfiguration.http_header_envs=['X-Remote-User', 'Cookie']" in demo
+
+
+def test_a_login_in_the_shell_never_reaches_a_kernel(monkeypatch) -> None:
+    monkeypatch.setenv("HTTP_X_FORWARDED_USER", "someone-else")
+    monkeypatch.setenv("BURNOUT_PROXY_SECRET", "s3cret")
+    env = voila_environment(load_settings(db="sqlite:///x.db"))
+    assert not [name for name in env if name.startswith("HTTP_")]
+
+
+def test_beyond_this_machine_only_with_a_proxy_secret(monkeypatch) -> None:
+    settings = load_settings(db="sqlite:///x.db")
+    for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"):
+        assert f"--Voila.ip={host}" in voila_command(settings, host=host)
+    with pytest.raises(ConfigError, match="0.0.0.0 only with BURNOUT_PROXY_SECRET"):
+        voila_command(settings, host="0.0.0.0")
+    monkeypatch.setenv("BURNOUT_PROXY_SECRET", "s3cret")
+    assert "--Voila.ip=10.1.2.3" in voila_command(load_settings(db="sqlite:///x.db"), "10.1.2.3")
+
+
+@pytest.mark.parametrize("header", ["X Forwarded", "X-User:", "", "-x", "é"])
+def test_a_user_header_that_is_no_header_name_is_refused(monkeypatch, header) -> None:
+    monkeypatch.setenv("BURNOUT_USER_HEADER", header or " ")
+    with pytest.raises(ConfigError, match="not an HTTP header name"):
+        load_settings(db="sqlite:///x.db")

@@ -1,9 +1,11 @@
-"""The weekly dashboard: a widget app for staff ("My week") and managers ("Team").
+"""The weekly dashboard: a widget app for staff ("My week"), managers and analysts ("Team") and
+occupational health ("Team", named "Alerts" and a "Person" opened from an alert).
 
-`notebooks/dashboard.ipynb` displays `Dashboard.open(settings).widget` and Voilà serves it
-(`burnout dashboard`). Every control redraws only the views that depend on it, from the small
-aggregates of `burnout_lib.app.views`. Whatever goes wrong (no database, no scores, a group below
-the privacy floor) is shown as a plain message in the page, never as a traceback.
+`notebooks/dashboard.ipynb` displays `Dashboard.open(settings, login).widget` for the signed-in
+login and Voilà serves it (`burnout dashboard`). Every control redraws only the views that depend
+on it, from the small aggregates of `burnout_lib.app.views`, which refuse what the viewer's role
+does not allow. Whatever goes wrong (no sign-in, no database, no scores, a group below the
+privacy floor) is shown as a plain message in the page, never as a traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import html
 import io
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -25,8 +28,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.app import views, weekly_plots
 from burnout_lib.config import Settings
-from burnout_lib.errors import BurnoutError
+from burnout_lib.errors import AccessDenied, BurnoutError, NotSignedIn
 from burnout_lib.plots import RISK_COLOURS
+from burnout_lib.privacy import access
+from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
 from burnout_lib.privacy.suppression import TOTAL, shown, shown_share
 from burnout_lib.store import db
 
@@ -56,6 +61,8 @@ STYLE = """
 .bm .level { padding: 1px 8px; border-radius: 10px; color: #000; font-weight: 600;
              white-space: nowrap; }
 .bm .muted { color: #555; font-size: 0.85rem; }
+.bm a { color: #0b5394; text-decoration: underline; }
+.bm .demo-label { background: #fff4e5; border: 1px dashed #b35900; padding: 0 6px; }
 </style>
 """
 
@@ -118,11 +125,19 @@ def _week_label(week: date) -> str:
 
 
 class Dashboard:
-    """The app: controls on top, "My week" and "Team" tabs below."""
+    """The app for one signed-in viewer: the week on top, and only the tabs their role allows.
+
+    Staff get *My week* (their own); managers and analysts get *Team* (their units, or every unit);
+    occupational health gets *Team*, *Alerts* (named) and *Person*, a page they open from an
+    alert, each opening logged. Anyone else gets a plain "not signed in" message and no data.
+    """
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine or db.make_engine(settings.db_url)
+        self.login: str | None = None
+        self.viewer: Viewer | None = None
+        self.person_pseudonym: str | None = None
         self.model_version_id: int | None = None
         self.threshold: float | None = None
         self.scored: set[date] = set()
@@ -131,29 +146,27 @@ class Dashboard:
         self.week = widgets.Dropdown(description="Week", layout=widgets.Layout(width="260px"))
         self.unit = widgets.Dropdown(description="Unit", layout=widgets.Layout(width="320px"))
         self.role = widgets.Dropdown(description="Role", layout=widgets.Layout(width="320px"))
-        self.person = widgets.Combobox(
-            description="Pseudonym",
-            placeholder="type your pseudonym",
-            ensure_option=True,
-            layout=widgets.Layout(width="320px"),
+        self.alert_choice = widgets.Dropdown(
+            description="Alert", layout=widgets.Layout(width="560px")
+        )
+        self.open_person = widgets.Button(
+            description="Open this person's page (the opening is logged)",
+            layout=widgets.Layout(width="360px"),
         )
         for name, control in (
             ("week", self.week),
             ("unit", self.unit),
             ("role", self.role),
-            ("person", self.person),
+            ("alert", self.alert_choice),
+            ("open-person", self.open_person),
         ):
             control.add_class(f"bm-{name}")  # a stable handle for the browser tests
             control.style.description_width = "initial"
         self.my_week = widgets.HTML()
         self.team = widgets.HTML()
-        self.tabs = widgets.Tab(
-            children=[
-                widgets.VBox([self.person, self.my_week]),
-                widgets.VBox([widgets.HBox([self.unit, self.role]), self.team]),
-            ],
-            titles=("My week", "Team"),
-        )
+        self.alerts = widgets.HTML()
+        self.open_status = widgets.HTML()
+        self.tabs = widgets.Tab()
         self.widget = widgets.VBox(
             [widgets.HTML(STYLE), self.header, self.week, self.tabs],
             layout=widgets.Layout(max_width="1160px"),
@@ -163,17 +176,21 @@ class Dashboard:
     # --- start -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings: Settings) -> Dashboard:
-        """The app on the configured database, or a page that says why it cannot show data."""
+    def open(cls, settings: Settings, login: str | None) -> Dashboard:
+        """The app for the signed-in `login`, or a page that says why it cannot show data."""
         _log_to_server()
         app = cls(settings)
         app.week.layout.display = app.tabs.layout.display = "none"
-        app._guard(app.header, app._load)
+        app._guard(app.header, lambda: app._load(login))
         return app
 
-    def _load(self) -> str:
+    def _load(self, login: str | None) -> str:
         db.require_schema(self.engine)
+        self.login = login
         with self.engine.connect() as connection:
+            self.viewer = viewer = viewer_for(connection, login)
+            if viewer.role == STAFF:
+                self.person_pseudonym = viewer.pseudonym
             self.model_version_id = views.newest_scored_model(connection)
             if self.model_version_id is None:
                 return self._banner() + notice(
@@ -188,34 +205,64 @@ class Dashboard:
             ).scalar_one()
             self.scored = set(views.scored_weeks(connection, self.model_version_id))
             weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
-            unit_names = views.units(connection)
-            people = views.pseudonyms(connection)
+            unit_names = views.units(connection, viewer)
         self.week.options = [(_week_label(w), w) for w in reversed(weeks)]
         self.week.value = max(self.scored)
         self.unit.options = unit_names
         self.unit.value = unit_names[0] if unit_names else None
-        self._fill_roles()
-        self.person.options = tuple(people)
+        self._build_tabs()
         self.week.observe(lambda _: self.refresh(), names="value")
-        self.unit.observe(lambda _: self._unit_changed(), names="value")
-        self.role.observe(lambda _: self._role_changed(), names="value")
-        self.person.observe(lambda _: self._guard(self.my_week, self._person_view), names="value")
         self.week.layout.display = self.tabs.layout.display = None
         self.refresh()
         return self._banner()
 
+    def _build_tabs(self) -> None:
+        """The tabs this viewer's role allows; the others are never built."""
+        role = self.viewer.role
+        pages: list[tuple[str, widgets.Widget]] = []
+        if role == STAFF:
+            pages.append(("My week", widgets.VBox([self.my_week])))
+        else:
+            self._fill_roles()
+            self.unit.observe(lambda _: self._unit_changed(), names="value")
+            self.role.observe(lambda _: self._role_changed(), names="value")
+            pages.append(("Team", widgets.VBox([widgets.HBox([self.unit, self.role]), self.team])))
+        if role == OCCUPATIONAL_HEALTH:
+            self.open_person.on_click(
+                lambda _: self._guard(self.open_status, self._open_from_alert)
+            )
+            chooser = widgets.HBox([self.alert_choice, self.open_person])
+            pages.append(("Alerts", widgets.VBox([self.alerts, chooser, self.open_status])))
+            pages.append(("Person", widgets.VBox([self.my_week])))
+        self.tabs.children = [page for _, page in pages]
+        self.tabs.titles = tuple(title for title, _ in pages)
+
     def _banner(self) -> str:
-        if self.model_version_id is None:
-            return ""
-        latest = f" · latest scored week {_week_label(max(self.scored))}" if self.scored else ""
-        return f'<div class="muted">Scores from model version {self.model_version_id}{latest}</div>'
+        parts = [f'<div class="signed-in">Signed in as {_escape(self.viewer.describe())}']
+        if self.settings.demo_signin:
+            base = os.environ.get("VOILA_BASE_URL", "/").rstrip("/")
+            parts.append(
+                f' · <strong class="demo-label">Demo sign-in, made-up data</strong> · '
+                f'<a href="{_escape(base)}/demo-signin">choose another demo login</a>'
+            )
+        parts.append("</div>")
+        if self.model_version_id is not None:
+            latest = f" · latest scored week {_week_label(max(self.scored))}" if self.scored else ""
+            version = self.model_version_id
+            parts.append(f'<div class="muted">Scores from model version {version}{latest}</div>')
+        return "".join(parts)
 
     # --- updates -----------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Redraw both views for the chosen controls."""
-        self._guard(self.my_week, self._person_view)
-        self._guard(self.team, self._team_view)
+        """Redraw every view this viewer has, for the chosen controls."""
+        role = self.viewer.role
+        if role in (STAFF, OCCUPATIONAL_HEALTH):
+            self._guard(self.my_week, self._person_view)
+        if role != STAFF:
+            self._guard(self.team, self._team_view)
+        if role == OCCUPATIONAL_HEALTH:
+            self._guard(self.alerts, self._alerts_view)
 
     def _unit_changed(self) -> None:
         self._fill_roles()
@@ -226,7 +273,7 @@ class Dashboard:
             self.role.options = [ALL_ROLES]
             return
         with self.engine.connect() as connection:
-            unit_roles = views.roles(connection, self.unit.value)
+            unit_roles = views.roles(connection, self.viewer, self.unit.value)
         self._filling_roles = True
         try:
             self.role.options = [ALL_ROLES, *unit_roles]
@@ -239,9 +286,21 @@ class Dashboard:
             self._guard(self.team, self._team_view)
 
     def _guard(self, target: widgets.HTML, render: Callable[[], str]) -> None:
-        """Show a view, or a plain message when it cannot be shown; log what went wrong."""
+        """Show a view, or a plain message when it cannot be shown; log what went wrong.
+
+        The account is read again first, so a removed or changed account takes effect at once.
+        """
         try:
+            if self.viewer is not None:
+                with self.engine.connect() as connection:
+                    self.viewer = viewer_for(connection, self.login)
             content = render()
+        except NotSignedIn as error:
+            content = notice(f"{error} Burnout Monitor shows nothing without a registered "
+                             "sign-in.", "not-signed-in")  # fmt: skip
+        except AccessDenied as error:
+            log.warning("refused: %s", error)
+            content = notice("This view is not available to your account.", "denied")
         except BurnoutError as error:
             content = notice(str(error), "error")
         except SQLAlchemyError as error:
@@ -259,24 +318,77 @@ class Dashboard:
             )
         target.value = f'<div class="bm">{content}</div>'
 
+    # --- Alerts and opening a person (occupational health) -----------------------------------
+
+    def _alerts_view(self) -> str:
+        week = self.week.value
+        with self.engine.connect() as connection:
+            found = views.named_alerts(connection, self.viewer, week)
+        chosen = self.alert_choice.value
+        self.alert_choice.options = [
+            (f"{row.pseudonym} · {views.RULE_NAMES.get(row.rule, row.rule)} · "
+             f"week of {_week_label(row.week_start)}", int(row.id))
+            for row in found.itertuples()
+        ]  # fmt: skip
+        ids = found["id"].astype(int).tolist()
+        self.alert_choice.value = chosen if chosen in ids else (ids[0] if ids else None)
+        self.open_person.disabled = found.empty
+        parts = ['<section data-view="alerts">',
+                 f"<h2>Alerts about people, four weeks to {_week_label(week)}</h2>"]  # fmt: skip
+        if found.empty:
+            parts.append(notice("No alerts about anyone in these four weeks.", "no-alerts"))
+        else:
+            table = pd.DataFrame(
+                {
+                    "week starting": found["week_start"].map(_week_label),
+                    "pseudonym": found["pseudonym"],
+                    "unit": found["unit"],
+                    "role": found["role"],
+                    "alert": found["rule"].map(views.RULE_NAMES),
+                    "why": found["reason"],
+                    "status": found["acknowledged"].map({True: "acknowledged", False: "open"}),
+                }
+            )
+            parts.append(table_html(table, "named-alerts", ("pseudonym", "why")))
+            parts.append(
+                '<p class="muted">Choose an alert below to open that person\'s page. Each '
+                "opening is written to the access log (who, whom, when and why).</p>"
+            )
+        parts.append("</section>")
+        return "".join(parts)
+
+    def _open_from_alert(self) -> str:
+        if self.alert_choice.value is None:
+            return notice("Choose an alert first.", "choose")
+        self.person_pseudonym = pseudonym = access.open_from_alert(
+            self.engine, self.viewer, int(self.alert_choice.value)
+        )
+        self._guard(self.my_week, self._person_view)
+        self.tabs.selected_index = len(self.tabs.children) - 1
+        return notice(f"Opened {pseudonym}'s page (the opening is logged).", "opened")
+
     # --- My week -----------------------------------------------------------------------------
 
     def _person_view(self) -> str:
-        week, pseudonym = self.week.value, self.person.value
+        week, pseudonym = self.week.value, self.person_pseudonym
         parts = ['<section data-view="my-week">']
         if not pseudonym:
-            parts.append(notice("Type your pseudonym above to see your weeks.", "choose"))
+            parts.append(notice("Open a person's page from the Alerts tab.", "choose"))
             parts.append(f'<p class="muted">{_escape(MEANING)}</p></section>')
             return "".join(parts)
         with self.engine.connect() as connection:
-            person = views.person_weeks(connection, pseudonym, week, self.model_version_id)
-        parts.append(f"<h2>{_escape(pseudonym)}: week of {_week_label(week)}</h2>")
+            person = views.person_weeks(
+                connection, self.viewer, pseudonym, week, self.model_version_id
+            )
+        own = self.viewer.role == STAFF
+        title = "Your week" if own else f"{_escape(pseudonym)}: week"
+        parts.append(f"<h2>{title} of {_week_label(week)}</h2>")
         now = person.this_week
         if now is None:
             reason = (
                 "this week has not been scored yet"
                 if week not in self.scored
-                else "there is no check-in or shared recording from you that week"
+                else "there is no check-in or shared recording that week"
             )
             parts.append(notice(f"No risk score for the week of {_week_label(week)}: {reason}.",
                                 "no-score"))  # fmt: skip
@@ -304,7 +416,7 @@ class Dashboard:
                                  "expression-trends"))  # fmt: skip
         parts.append("<h3>Alerts and what may help</h3>")
         if person.alerts.empty:
-            parts.append(notice("No alerts for you in the last four weeks.", "no-alerts"))
+            parts.append(notice("No alerts in the last four weeks.", "no-alerts"))
         else:
             alerts = pd.DataFrame(
                 {
@@ -330,7 +442,9 @@ class Dashboard:
         name = unit if role is None else f"{role} staff in {unit}"
         parts = ['<section data-view="team">']
         with self.engine.connect() as connection:
-            team = views.team_weeks(connection, unit, role, week, self.model_version_id, floor)
+            team = views.team_weeks(
+                connection, self.viewer, unit, role, week, self.model_version_id, floor
+            )
         parts.append(f"<h2>{_escape(name)}: week of {_week_label(week)}</h2>")
         total = team.levels.at[week, TOTAL]
         if week not in self.scored or (not pd.isna(total) and total == 0):

@@ -4,6 +4,10 @@ Sources are stripped and tracebacks hidden (a reader sees the app, never code or
 kernels are culled, and one kernel is kept preheated so the next visitor does not wait for Python
 and the database to start. The kernel reads the database and data folder from the environment,
 passed as absolute paths because Voilà runs the notebook from its own folder.
+
+Sign-in: Voilà asks `app.identity.ProxyIdentityProvider` about every request and copies the
+front proxy's user header into the kernel. It listens on this machine only, unless a proxy secret
+(`BURNOUT_PROXY_SECRET`) makes requests that bypass the proxy worthless.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 from pathlib import Path
 
 from burnout_lib.config import Settings, absolute_db_url
-from burnout_lib.errors import NotFound
+from burnout_lib.errors import ConfigError, NotFound
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
 DEFAULT_HOST = "127.0.0.1"
@@ -23,13 +27,31 @@ CULL_IDLE_TIMEOUT = 600
 CULL_INTERVAL = 60
 
 
+IDENTITY_PROVIDER = "burnout_lib.app.identity.ProxyIdentityProvider"
+AUTHORIZER = "burnout_lib.app.identity.KernelOwnerAuthorizer"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def check_host(settings: Settings, host: str) -> None:
+    """Refuse to listen beyond this machine unless the proxy secret guards every request."""
+    loopback = host in LOOPBACK or host.startswith("127.")
+    if not loopback and settings.proxy_secret is None:
+        raise ConfigError(
+            f"the dashboard listens on {host} only with BURNOUT_PROXY_SECRET set: without it, "
+            "anyone who reaches that address could claim any login (listen on 127.0.0.1 behind "
+            "the front proxy, or set the secret in the proxy and here)"
+        )
+
+
 def voila_command(
-    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, preheat: bool = True
+    settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, preheat: bool = True
 ) -> list[str]:
     """The Voilà command line that serves the dashboard."""
     if not NOTEBOOK.exists():
         raise NotFound(f"the dashboard notebook is missing: {NOTEBOOK}")
+    check_host(settings, host)
     voila = Path(sys.executable).with_name("voila")
+    headers = [settings.user_header] + (["Cookie"] if settings.demo_signin else [])
     command = [
         str(voila) if voila.exists() else "voila",
         str(NOTEBOOK),
@@ -39,6 +61,9 @@ def voila_command(
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
+        f"--Voila.identity_provider_class={IDENTITY_PROVIDER}",
+        f"--Voila.authorizer_class={AUTHORIZER}",
+        f"--VoilaConfiguration.http_header_envs={headers!r}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
     ]
@@ -49,15 +74,26 @@ def voila_command(
 
 def voila_environment(settings: Settings) -> dict[str, str]:
     """The environment the dashboard's kernels need: this deployment's database and data folder."""
-    env = dict(os.environ)
+    # request headers reach a kernel as HTTP_* variables: none may be inherited from this shell
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HTTP_")}
     env["BURNOUT_DB_URL"] = absolute_db_url(settings.db_url)
     env["BURNOUT_DATA_DIR"] = str(Path(settings.data_dir).resolve())
     env["BURNOUT_MIN_GROUP_SIZE"] = str(settings.min_group_size)
+    env["BURNOUT_USER_HEADER"] = settings.user_header
+    env["BURNOUT_DEMO_SIGNIN"] = "1" if settings.demo_signin else "0"
     return env
 
 
 def serve(settings: Settings, host: str, port: int, preheat: bool = True) -> None:
     """Replace this process with Voilà serving the dashboard (Ctrl+C stops it)."""
-    command = voila_command(host, port, preheat)
+    command = voila_command(settings, host, port, preheat)
     print(f"Dashboard on http://{host}:{port} (Ctrl+C stops it)", flush=True)
+    if settings.demo_signin:
+        print("Demo sign-in is on: choose a demo login on the page (never use this for real data)")
+    elif settings.proxy_secret is None:
+        print(
+            f"warning: BURNOUT_PROXY_SECRET is not set, so anyone on this machine can send "
+            f"{settings.user_header} straight to the dashboard; set it in the proxy and here",
+            file=sys.stderr,
+        )
     os.execve(command[0], command, voila_environment(settings))

@@ -3,6 +3,9 @@
 Every aggregate is computed by the database (grouped, filtered on indexed columns), so a page
 reads a few hundred rows whatever the size of the hospital. Team figures go through
 `suppression.suppress_nested` before anyone sees them, and never carry a pseudonym.
+
+The functions a page calls take the signed-in `Viewer` first and refuse what that viewer's role
+does not allow (`privacy.access`), so no page can show more than its reader may see.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from sqlalchemy.engine import Connection
 
 from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import NotFound
+from burnout_lib.privacy import access
+from burnout_lib.privacy.accounts import Viewer
 from burnout_lib.privacy.suppression import ALL, TOTAL, suppress_nested
 from burnout_lib.risk.features import BASELINE_WEEKS
 from burnout_lib.sources import survey
@@ -64,26 +69,26 @@ def checkin_weeks(connection: Connection) -> list[date]:
     return [as_date(week) for week in connection.execute(query).scalars()]
 
 
-def units(connection: Connection) -> list[str]:
-    """Every unit with staff, alphabetically."""
+def all_units(connection: Connection) -> list[str]:
+    """Every unit with staff, alphabetically (unit names only: for reports and checks)."""
     query = select(db.staff.c.unit).group_by(db.staff.c.unit).order_by(db.staff.c.unit)
     return list(connection.execute(query).scalars())
 
 
-def roles(connection: Connection, unit: str) -> list[str]:
-    """Roles present in a unit, alphabetically."""
+def units(connection: Connection, viewer: Viewer) -> list[str]:
+    """The units whose team views this viewer may open, alphabetically."""
+    return access.visible_units(viewer, all_units(connection))
+
+
+def roles(connection: Connection, viewer: Viewer, unit: str) -> list[str]:
+    """Roles present in a unit the viewer may see, alphabetically."""
+    access.require_team(viewer, unit)
     query = (
         select(db.staff.c.role)
         .where(db.staff.c.unit == unit)
         .group_by(db.staff.c.role)
         .order_by(db.staff.c.role)
     )
-    return list(connection.execute(query).scalars())
-
-
-def pseudonyms(connection: Connection) -> list[str]:
-    """Every pseudonym, alphabetically (for the person picker)."""
-    query = select(db.staff.c.pseudonym).order_by(db.staff.c.pseudonym)
     return list(connection.execute(query).scalars())
 
 
@@ -114,12 +119,17 @@ class PersonWeeks:
 
 def person_weeks(
     connection: Connection,
+    viewer: Viewer,
     pseudonym: str,
     week: date,
     model_version_id: int,
     weeks: int = WINDOW_WEEKS,
 ) -> PersonWeeks:
-    """A person's risk, check-ins, expression trends and alerts for the weeks up to `week`."""
+    """A person's risk, check-ins, expression trends and alerts for the weeks up to `week`.
+
+    Only for the person themselves, or occupational health after opening them from an alert.
+    """
+    access.require_person(connection, viewer, pseudonym)
     person = connection.execute(
         select(db.staff.c.id, db.staff.c.unit, db.staff.c.role).where(
             db.staff.c.pseudonym == pseudonym
@@ -276,6 +286,7 @@ class TeamWeeks:
 
 def team_weeks(
     connection: Connection,
+    viewer: Viewer,
     unit: str,
     role: str | None,
     week: date,
@@ -284,6 +295,7 @@ def team_weeks(
     weeks: int = WINDOW_WEEKS,
 ) -> TeamWeeks:
     """Risk levels, check-ins, alerts and benchmark for a unit or one role in it."""
+    access.require_team(viewer, unit)
     everyone = teams(connection)
     if unit not in {u for u, _ in everyone}:
         raise NotFound(f"no unit called {unit!r}")
@@ -487,6 +499,39 @@ def nhs_reference(trust_type: str | None) -> dict | None:
         "ci_high": float(latest["ci_high"]),
         "source": survey.NHS_SOURCE,
     }
+
+
+# --- Alerts about people (occupational health) ----------------------------------------------
+
+
+def named_alerts(
+    connection: Connection, viewer: Viewer, week: date, weeks: int = 4
+) -> pd.DataFrame:
+    """Alerts about people in the `weeks` up to `week`, newest first, with who they are about.
+
+    Occupational health only: `id`, `week_start`, `pseudonym`, `unit`, `role`, `rule`, `level`,
+    `reason`, `suggested_action`, `acknowledged`.
+    """
+    access.require_named_alerts(viewer)
+    alert, staff = db.alert, db.staff
+    query = (
+        select(
+            alert.c.id,
+            alert.c.week_start,
+            staff.c.pseudonym,
+            staff.c.unit,
+            staff.c.role,
+            alert.c.rule,
+            alert.c.level,
+            alert.c.reason,
+            alert.c.suggested_action,
+            alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+        )
+        .join(staff, staff.c.id == alert.c.staff_id)
+        .where(alert.c.week_start.between(week - timedelta(weeks=weeks - 1), week))
+        .order_by(alert.c.week_start.desc(), staff.c.unit, staff.c.pseudonym, alert.c.rule)
+    )
+    return _read(connection, query)
 
 
 # --- Helpers ---------------------------------------------------------------------------------

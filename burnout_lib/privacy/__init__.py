@@ -1,3 +1,3 @@
-"""Privacy rules: consent and complete erasure, and small-group suppression of team figures.
-May import store and the base modules (config, errors, emotions), nothing that uses it.
+"""Privacy rules: consent and complete erasure, accounts and what each role may read, small-group
+suppression of team figures. May import store and the base modules, nothing that uses it.
 """

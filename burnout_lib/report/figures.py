@@ -78,7 +78,7 @@ def weekly_report(
     model_version_id = model_version_id or views.newest_scored_model(connection)
     if model_version_id is None:
         raise NotFound("no weeks have been scored yet: run `burnout score` first")
-    if unit is not None and unit not in views.units(connection):
+    if unit is not None and unit not in views.all_units(connection):
         raise NotFound(f"no unit called {unit!r}")
     if floor < 3:
         raise InvalidInput(f"the privacy floor is {floor}; it can never be below 3 people")

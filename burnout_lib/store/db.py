@@ -192,6 +192,27 @@ alert = Table(
     UniqueConstraint("subject", "week_start", "rule"),
 )
 
+account = Table(
+    "account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("staff_id", Integer, ForeignKey("staff.id", ondelete="CASCADE"), index=True),
+    Column("units", JSON),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("viewer_login", String(200), nullable=False, index=True),
+    _staff_fk(),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
 Index("ix_recording_staff_week", recording.c.staff_id, recording.c.week_start)
 Index("ix_weekly_risk_model_version_id_week_start", weekly_risk.c.model_version_id,
       weekly_risk.c.week_start)  # fmt: skip

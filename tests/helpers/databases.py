@@ -8,6 +8,14 @@ from sqlalchemy import select
 
 from burnout_lib.store import db
 
+from helpers.paths import ROOT
+
+#: The newest schema revision: the number that starts the newest migration's file name.
+NEWEST_REVISION = sorted(
+    path.name.split("_")[0]
+    for path in (ROOT / "burnout_lib" / "store" / "migrations" / "versions").glob("[0-9]*.py")
+)[-1]
+
 SERIALIZABLE = "options=-c%20default_transaction_isolation%3Dserializable"
 
 

@@ -7,17 +7,21 @@
 - Everyone answers the check-in every week, except nurse-12 and resident-06 in week 6.
 - nurse-01 shares a recording every week, with fatigue expressions rising; in week 6 they get
   a `first_high` alert.
+- Accounts: nurse-01 and resident-01 sign in as staff, Ward A and Tiny unit have a manager each,
+  and there is one occupational-health and one analyst login; `VISITOR` has no account.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from burnout_lib.emotions import EXPRESSION_SLUGS, FATIGUE, PROTECTIVE, slug, summary_column
+from burnout_lib.privacy.accounts import Viewer, viewer_for
 from burnout_lib.store import db
 
 START = date(2026, 3, 2)
@@ -33,6 +37,22 @@ ALERT_ACTION = "review the rota and rest between shifts; protect breaks"
 NURSES = [f"nurse-{k:02d}" for k in range(1, 13)]
 RESIDENTS = [f"resident-{k:02d}" for k in range(1, 7)]
 PORTERS = [f"porter-{k}" for k in range(1, 4)]
+
+NURSE_LOGIN = "nurse.one@hospital.example"  # staff: nurse-01
+RESIDENT_LOGIN = "resident.one@hospital.example"  # staff: resident-01
+MANAGER_LOGIN = "lead.ward-a@hospital.example"  # manager: Ward A
+TINY_MANAGER_LOGIN = "lead.tiny@hospital.example"  # manager: Tiny unit
+OH_LOGIN = "occupational.health@hospital.example"
+ANALYST_LOGIN = "analyst@hospital.example"
+VISITOR = "visitor@hospital.example"  # signed in at the hospital, no account here
+ACCOUNTS = [
+    {"login": NURSE_LOGIN, "role": "staff", "pseudonym": "nurse-01", "units": []},
+    {"login": RESIDENT_LOGIN, "role": "staff", "pseudonym": "resident-01", "units": []},
+    {"login": MANAGER_LOGIN, "role": "manager", "pseudonym": None, "units": ["Ward A"]},
+    {"login": TINY_MANAGER_LOGIN, "role": "manager", "pseudonym": None, "units": ["Tiny unit"]},
+    {"login": OH_LOGIN, "role": "occupational_health", "pseudonym": None, "units": []},
+    {"login": ANALYST_LOGIN, "role": "analyst", "pseudonym": None, "units": []},
+]
 
 
 @dataclass(frozen=True)
@@ -150,6 +170,36 @@ def build(engine: Engine) -> None:
         db.upsert(
             connection, db.alert, pd.DataFrame([alert]), keys=("subject", "week_start", "rule")
         )
+        accounts = pd.DataFrame(
+            [
+                {
+                    "login": a["login"],
+                    "role": a["role"],
+                    "staff_id": ids[a["pseudonym"]] if a["pseudonym"] else None,
+                    "units": a["units"],
+                }
+                for a in ACCOUNTS
+            ]
+        )
+        db.upsert(connection, db.account, accounts, keys=("login",))
+
+
+def sqlite_file(path: Path) -> str:
+    """The hospital in a new SQLite file, for a server to serve: its database URL."""
+    from burnout_lib.store.db import init_db, make_engine
+
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    init_db(engine)
+    build(engine)
+    engine.dispose()
+    return url
+
+
+def viewer(engine: Engine, login: str) -> Viewer:
+    """The `Viewer` behind one of the hospital's logins (after `build`), as a page gets it."""
+    with engine.connect() as connection:
+        return viewer_for(connection, login)
 
 
 def _recordings(connection, staff_id: int) -> None:

@@ -1,0 +1,87 @@
+"""A real nginx in front of the dashboard, as a hospital deploys it, with HTTP basic auth standing
+in for the hospital's single sign-on.
+
+It sets the two headers the README's site sets: the signed-in login in `X-Forwarded-User` and
+the shared secret in `X-Burnout-Proxy-Secret`, replacing any copies a client sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+from helpers.serving import free_port, stop_group, wait_for_port
+
+NGINX = "/usr/sbin/nginx"
+
+CONFIG = """{user}daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {root}/access.log;
+    client_body_temp_path {root}/temp/body;
+    proxy_temp_path {root}/temp/proxy;
+    fastcgi_temp_path {root}/temp/fastcgi;
+    uwsgi_temp_path {root}/temp/uwsgi;
+    scgi_temp_path {root}/temp/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            auth_basic "Hospital sign-in (test stand-in)";
+            auth_basic_user_file {root}/htpasswd;
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-User $remote_user;
+            proxy_set_header X-Burnout-Proxy-Secret "{secret}";
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }}
+    }}
+}}
+"""
+
+
+def htpasswd_line(login: str, password: str) -> str:
+    """An nginx basic-auth entry ({SHA}: base64 of the password's SHA-1, as htpasswd -s)."""
+    digest = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()
+    return f"{login}:{{SHA}}{digest}"
+
+
+class FrontProxy:
+    """nginx on a free port in front of `upstream_port`, signing in `users` (login → password)."""
+
+    def __init__(self, root: Path, upstream_port: int, users: dict[str, str], secret: str) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "temp").mkdir(exist_ok=True)
+        (root / "htpasswd").write_text(
+            "".join(htpasswd_line(login, pw) + "\n" for login, pw in users.items())
+        )
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        user = "user root;\n" if os.geteuid() == 0 else ""  # workers may read the tmp folder
+        config = root / "nginx.conf"
+        config.write_text(
+            CONFIG.format(
+                user=user, root=root, port=self.port, upstream=upstream_port, secret=secret
+            )
+        )
+        self.log = root / "error.log"
+        self.log.touch()
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(root), "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("a"),
+            start_new_session=True,
+        )
+        wait_for_port(self.port, self.process, self.log, "nginx")
+
+    def stop(self) -> None:
+        stop_group(self.process)

@@ -1,0 +1,99 @@
+"""The dashboard served as people get it: `burnout dashboard` (Voilà) on a free port, and Debian's
+headless Chromium to open it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+from helpers.paths import BURNOUT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 120_000  # a first page load on a busy 2-core CI machine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
+    """Wait until a server listens; only the port, since a page request would use up the
+    preheated kernel."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{what} did not start:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{what} did not answer within 60 s:\n{log.read_text()}")
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class Served:
+    """`burnout dashboard` on a free port, stopped with its whole process group.
+
+    `env` adds settings such as `BURNOUT_PROXY_SECRET` or `BURNOUT_DEMO_SIGNIN`; without them
+    the dashboard trusts the user header of any request, as it does on a developer's machine.
+    """
+
+    def __init__(
+        self, db_url: str, data_dir: Path, log: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("BURNOUT_", "HTTP_"))
+        }
+        environment.update(BURNOUT_DB_URL=db_url, BURNOUT_DATA_DIR=str(data_dir), **(env or {}))
+        self.log = log
+        self.process = subprocess.Popen(
+            [str(BURNOUT), "dashboard", "--port", str(self.port)],
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            env=environment,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, self.process, log, "the dashboard")
+
+    def stop(self) -> None:
+        stop_group(self.process)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
