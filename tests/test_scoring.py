@@ -11,7 +11,7 @@ from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
 from burnout_lib.privacy.consent import set_consent
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import score_week
+from burnout_lib.risk.scoring import score_week, score_weeks
 from burnout_lib.store import db
 
 START = DEFAULT_START
@@ -92,3 +92,58 @@ def test_cli_train_and_score(cli, engine, settings) -> None:
     assert "people scored with model 1" in scored.stdout
     missing = cli("score", "--week", "2030-01-07", check=False)
     assert missing.returncode == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+FACIAL_DRIVERS = {
+    "fatigue-related expressions",
+    "calm and content expressions",
+    "other expressions",
+}
+
+
+def scored_with_answers(engine) -> pd.DataFrame:
+    """Every stored score next to the person's own check-in of that week and their consent."""
+    risk, checkin, consent = db.weekly_risk, db.checkin, db.consent
+    query = (
+        select(
+            risk.c.staff_id, risk.c.week_start, risk.c.level, risk.c.drivers,
+            risk.c.checkin_score, risk.c.measured_band, checkin.c.score,
+        )
+        .outerjoin(checkin, (checkin.c.staff_id == risk.c.staff_id)
+                   & (checkin.c.week_start == risk.c.week_start))
+    )  # fmt: skip
+    with engine.connect() as connection:
+        rows = pd.read_sql(query, connection)
+        agreed = pd.read_sql(select(consent).where(consent.c.granted), connection)
+        recorded = pd.read_sql(select(db.recording.c.staff_id).distinct(), connection)
+    rows["shares_face"] = rows["staff_id"].isin(
+        agreed.loc[agreed["channel"] == "recording", "staff_id"]
+    ) & rows["staff_id"].isin(recorded["staff_id"])
+    return rows
+
+
+def test_no_week_with_an_own_answer_is_below_its_band(engine, settings, trained) -> None:
+    score_weeks(engine, settings, START, START + dt.timedelta(weeks=11), trained)
+    rows = scored_with_answers(engine)
+    answered = rows[rows["checkin_score"].notna()]
+    assert len(answered) > 100 and answered["checkin_score"].ge(50).sum() > 10
+    assert (answered["checkin_score"] == answered["score"]).all(), "the stored answer is theirs"
+    assert not answered[answered["checkin_score"] >= 50]["level"].eq("low").any()
+    assert answered[answered["checkin_score"] >= 75]["level"].eq("high").all()
+    bands = {"low": (0, 50), "moderate": (50, 75), "high": (75, 100), "severe": (100, 101)}
+    for band, (low, high) in bands.items():
+        chosen = answered[answered["measured_band"] == band]["checkin_score"]
+        assert chosen.between(low, high, inclusive="left").all(), band
+    unanswered = rows[rows["checkin_score"].isna()]
+    assert unanswered["measured_band"].isna().all()
+
+
+def test_drivers_name_only_what_the_person_shared(engine, settings, trained) -> None:
+    score_weeks(engine, settings, START, START + dt.timedelta(weeks=11), trained)
+    rows = scored_with_answers(engine)
+    named = rows["drivers"].map(lambda found: {d["driver"] for d in found or []})
+    without_face = ~rows["shares_face"]
+    assert without_face.sum() > 20, "some people share no clips"
+    assert not (named[without_face].map(lambda n: bool(n & FACIAL_DRIVERS))).any()
+    assert named[rows["shares_face"]].map(lambda n: bool(n & FACIAL_DRIVERS)).any()
+    assert named.map(lambda n: "missed check-ins" in n).any()

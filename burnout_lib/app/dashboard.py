@@ -39,12 +39,22 @@ log = logging.getLogger(__name__)
 
 ALL_ROLES = "All roles"
 MEANING = (
-    "Your risk level comes from your weekly check-in answers and, if you agreed to share them, "
-    "the facial expression scores of your weekly clip. Expression scores measure facial "
-    "movement as a model perceives it, not what you feel. A level is a prompt for a "
-    "conversation, not a diagnosis; only you and occupational health see this page's "
-    "personal view."
+    "Your own check-in answer comes first: a score of 50 or more (out of 100) is the burnout "
+    "range of the Copenhagen Burnout Inventory, and a week you answered is never shown below "
+    "what you told us (50–74 at least moderate, 75 or more high). The model adds to that from "
+    "your recent check-ins and, if you agreed to share them, the facial expression scores of "
+    "your weekly clip; a week you did not answer shows the model's estimate, labelled as one. "
+    "Expression scores measure facial movement as a model perceives it, not what you feel. A "
+    "level is a prompt for a conversation, not a diagnosis; only you and occupational health "
+    "see this page's personal view."
 )
+#: What a CBI band means, as the page says it.
+BAND_WORDS = {
+    "low": "below 50",
+    "moderate": "50–74, the burnout range",
+    "high": "75–99, the burnout range",
+    "severe": "100, the burnout range",
+}
 STYLE = """
 <style>
 .bm { font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 1120px; line-height: 1.45; }
@@ -394,9 +404,8 @@ class Dashboard:
                                 "no-score"))  # fmt: skip
         else:
             parts.append(
-                f'<p class="headline" data-headline="person">{level_badge(now["level"])} risk '
-                f"(probability {now['probability']:.0%}) · check-in score "
-                f"{_score(now['checkin_score'])} · main drivers: {_escape(now['drivers'])}</p>"
+                f'<p class="headline" data-headline="person">{level_badge(now["level"])} risk · '
+                f"{_this_week(now)} · main drivers: {_escape(now['drivers'])}</p>"
             )
         fig = weekly_plots.risk_timeline(person.log, week, self.threshold)
         parts.append(figure_html(fig, "risk-timeline"))
@@ -407,6 +416,7 @@ class Dashboard:
                     "risk level": person.log["level"].map(level_badge),
                     "probability": person.log["probability"].map("{:.0%}".format),
                     "check-in score (0–100)": person.log["checkin_score"].map(_score),
+                    "this week": person.log.apply(_measured_or_estimate, axis=1),
                     "main drivers": person.log["drivers"],
                 }
             ).iloc[::-1]
@@ -542,6 +552,22 @@ def _benchmark_text(team: views.TeamWeeks) -> str:
         '<p class="muted">The two measures ask different questions (CBI personal burnout '
         "against the Staff Survey's burnout item), so compare the level, not the decimals.</p>"
     )
+
+
+def _this_week(row: pd.Series) -> str:
+    """The week's fact (their own answer and its band) or, without one, the model's estimate."""
+    if pd.isna(row["checkin_score"]):
+        return (
+            f"no check-in this week: estimate from the model, probability {row['probability']:.0%}"
+        )
+    return (
+        f"this week, measured: {_score(row['checkin_score'])} "
+        f"({BAND_WORDS[row['measured_band']]}) · model probability {row['probability']:.0%}"
+    )
+
+
+def _measured_or_estimate(row: pd.Series) -> str:
+    return "estimate" if pd.isna(row["checkin_score"]) else "measured"
 
 
 def _score(value: object) -> str:

@@ -26,6 +26,7 @@ from burnout_lib.privacy.suppression import ALL, TOTAL, suppress_nested
 from burnout_lib.risk.features import BASELINE_WEEKS
 from burnout_lib.sources import survey
 from burnout_lib.sources.instruments import BURNOUT_CUTOFF
+from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 
 #: Weeks of history a view shows, ending with the chosen week.
@@ -103,7 +104,8 @@ class PersonWeeks:
     unit: str
     role: str
     week: date
-    #: week_start, level, probability, checkin_score, work_score, drivers (plain words)
+    #: week_start, level, probability, checkin_score, work_score, drivers (plain words),
+    #: measured_band (the CBI band of their own answer; missing in a week they did not answer)
     log: pd.DataFrame
     #: week_start, fatigue, protective, fatigue_baseline, protective_baseline
     expressions: pd.DataFrame
@@ -175,6 +177,7 @@ def _person_log(
         .order_by(risk.c.week_start)
     )
     log = _read(connection, query)
+    log["measured_band"] = cbi_band(log["checkin_score"].astype(float))
     log["drivers"] = log["drivers"].map(
         lambda found: ", ".join(d["driver"] for d in found or []) or "—"
     )

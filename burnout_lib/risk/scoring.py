@@ -1,5 +1,11 @@
 """Weekly risk: a calibrated probability, a level and the main drivers for each person with data.
 
+A person's own answer comes first. Their check-in score of the week is stored with its CBI band
+(low < 50, moderate 50–74, high 75–99, severe 100), and the week's level is never lower than that
+band says (`LEVEL_FLOOR`): nobody who told us they are in the burnout range is shown as low. The
+model's probability can only raise the level. Drivers name only what the person shared: a channel
+they did not consent to, or have no data for, is never a driver.
+
 Scores are written to `weekly_risk` on (person, week, model version), so scoring a week again with
 the same model rewrites the same rows, and a new model adds its own rows beside the old ones.
 People with no check-in and no recording that week get no score (not a zero), and only channels a
@@ -26,10 +32,14 @@ from burnout_lib.risk.features import (
     weekly_features,
 )
 from burnout_lib.risk.model import TrainedModel, load_model
+from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
 
 TOP_DRIVERS = 3
+#: The lowest risk level a week can have, by the CBI band of the person's own answer.
+LEVEL_FLOOR = {"low": "low", "moderate": "moderate", "high": "high", "severe": "high"}
+_RANK = {name: rank for rank, name in enumerate(db.RISK_LEVELS)}
 
 
 @dataclass
@@ -99,13 +109,41 @@ def consented_features(engine: Engine, features: pd.DataFrame) -> pd.DataFrame:
     return rows[has_data].drop(columns=list(db.CHANNELS))
 
 
+def combined_levels(model_levels: np.ndarray, checkin_scores: pd.Series) -> np.ndarray:
+    """The model's level, raised to the floor of the person's own answer where they gave one."""
+    bands = cbi_band(checkin_scores.reset_index(drop=True))
+    floors = bands.map(LEVEL_FLOOR).fillna("low").to_numpy()
+    return np.array(
+        [max(m, f, key=_RANK.__getitem__) for m, f in zip(model_levels, floors, strict=True)],
+        dtype=object,
+    )
+
+
+def shared_evidence(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per row and driver group: True when the person shared data the group stands for.
+
+    Expression groups need expression scores in the window (consent blanks them otherwise);
+    "recent check-in scores" needs earlier check-ins; "missed check-ins" needs a check-in before
+    this week that is more than a week old; unit, role and shift pattern are always known.
+    """
+    evidence = {}
+    for group, columns in DRIVER_GROUPS.items():
+        present = [c for c in columns if c in rows.columns and c != "recordings"]
+        evidence[group] = rows[present].notna().any(axis=1)
+    evidence["missed check-ins"] = rows["weeks_since_checkin"].gt(1).fillna(False)
+    evidence["unit, role and shift pattern"] = pd.Series(True, index=rows.index)
+    return pd.DataFrame(evidence, index=rows.index).astype(bool)
+
+
 def drivers(model: TrainedModel, rows: pd.DataFrame, top: int = TOP_DRIVERS) -> list[list[dict]]:
     """The groups of features that raise each person's probability most, in plain words.
 
     A group's effect is how much the probability falls when its features are set to the typical
-    (training median) values: a model-agnostic reading that works for every candidate model.
+    (training median) values: a model-agnostic reading that works for every candidate model. Only
+    groups the person shared data for (`shared_evidence`) can be named.
     """
     base = model.probability(rows)
+    shared = shared_evidence(rows)
     effects = {}
     for group, columns in DRIVER_GROUPS.items():
         used = [c for c in columns if c in model.columns]
@@ -114,7 +152,8 @@ def drivers(model: TrainedModel, rows: pd.DataFrame, top: int = TOP_DRIVERS) -> 
         typical = rows.copy()
         for column in used:
             typical[column] = model.reference[column]
-        effects[group] = base - model.probability(typical)
+        effect = base - model.probability(typical)
+        effects[group] = np.where(shared[group].to_numpy(), effect, 0.0)
     names = np.array(list(effects))
     values = np.column_stack(list(effects.values()))
     order = np.argsort(-values, axis=1)[:, :top]
@@ -144,14 +183,17 @@ def score_weeks(
         span = f"the week of {first}" if first == last else f"the weeks {first} to {last}"
         raise NotFound(f"no check-ins or recordings from consenting staff in {span}")
     probability = model.probability(features)
+    measured = features["score"].reset_index(drop=True)
     rows = pd.DataFrame(
         {
             "staff_id": features["staff_id"].to_numpy(),
             "week_start": features["week_start"].to_numpy(),
             "model_version_id": model_version_id,
             "probability": np.round(probability, 6),
-            "level": model.level(probability),
+            "level": combined_levels(model.level(probability), measured),
             "drivers": drivers(model, features),
+            "checkin_score": measured.to_numpy(dtype=float),
+            "measured_band": cbi_band(measured).to_numpy(),
         }
     )
     weeks = dict(list(rows.groupby("week_start", sort=True)))

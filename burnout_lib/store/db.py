@@ -171,6 +171,9 @@ weekly_risk = Table(
     Column("probability", Float, nullable=False),
     Column("level", String(16), nullable=False),
     Column("drivers", JSON),
+    #: the person's own CBI score that week (a fact; missing when they did not answer) and its band
+    Column("checkin_score", Float),
+    Column("measured_band", String(16)),
     Column("scored_at", DateTime(timezone=True), server_default=func.now()),
     UniqueConstraint("staff_id", "week_start", "model_version_id"),
 )

@@ -31,6 +31,7 @@ LAST = SCORED[-1]
 UNSCORED = WEEKS[6]
 PROBABILITY = {"low": 0.05, "moderate": 0.3, "high": 0.8}
 CHECKIN_SCORE = {"low": 20.0, "moderate": 40.0, "high": 60.0}
+BAND = {"low": "low", "moderate": "low", "high": "moderate"}  # the CBI bands of those scores
 THRESHOLD = 0.2
 ALERT_ACTION = "review the rota and rest between shifts; protect breaks"
 
@@ -131,7 +132,8 @@ def build(engine: Engine) -> None:
         for person in PEOPLE:
             for week in WEEKS:
                 now = level(person.pseudonym, week)
-                if answered(person.pseudonym, week):
+                answers = answered(person.pseudonym, week)
+                if answers:
                     checkins.append(
                         {
                             "staff_id": ids[person.pseudonym],
@@ -151,6 +153,8 @@ def build(engine: Engine) -> None:
                             "drivers": [{"driver": "recent check-in scores", "effect": 0.1}]
                             if now != "low"
                             else [],
+                            "checkin_score": CHECKIN_SCORE[now] if answers else None,
+                            "measured_band": BAND[now] if answers else None,
                         }
                     )
         db.upsert(connection, db.checkin, pd.DataFrame(checkins), keys=("staff_id", "week_start"))
