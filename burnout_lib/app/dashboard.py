@@ -344,7 +344,8 @@ class Dashboard:
         self.alert_choice.value = chosen if chosen in ids else (ids[0] if ids else None)
         self.open_person.disabled = found.empty
         parts = ['<section data-view="alerts">',
-                 f"<h2>Alerts about people, four weeks to {_week_label(week)}</h2>"]  # fmt: skip
+                 f"<h2>Alerts about people: four weeks to {_week_label(week)}, and any "
+                 "still open</h2>"]  # fmt: skip
         if found.empty:
             parts.append(notice("No alerts about anyone in these four weeks.", "no-alerts"))
         else:
@@ -356,7 +357,7 @@ class Dashboard:
                     "role": found["role"],
                     "alert": found["rule"].map(views.RULE_NAMES),
                     "why": found["reason"],
-                    "status": found["acknowledged"].map({True: "acknowledged", False: "open"}),
+                    "status": found["status"],
                 }
             )
             parts.append(table_html(table, "named-alerts", ("pseudonym", "why")))
@@ -426,7 +427,7 @@ class Dashboard:
                                  "expression-trends"))  # fmt: skip
         parts.append("<h3>Alerts and what may help</h3>")
         if person.alerts.empty:
-            parts.append(notice("No alerts in the last four weeks.", "no-alerts"))
+            parts.append(notice("No alerts in the last four weeks, and none open.", "no-alerts"))
         else:
             alerts = pd.DataFrame(
                 {
@@ -434,9 +435,7 @@ class Dashboard:
                     "alert": person.alerts["rule"].map(views.RULE_NAMES),
                     "why": person.alerts["reason"],
                     "what may help": person.alerts["suggested_action"],
-                    "status": person.alerts["acknowledged"].map(
-                        {True: "acknowledged", False: "open"}
-                    ),
+                    "status": person.alerts["status"],
                 }
             )
             parts.append(table_html(alerts, "person-alerts", ("why", "what may help")))

@@ -36,6 +36,7 @@ RULE_NAMES: dict[str, str] = {
     "first_high": "high risk for the first time",
     "sustained": "moderate or high for 3 weeks running",
     "rising_fast": "risk rising fast",
+    "reminder": "still in the burnout range, alert not yet acknowledged",
     "unit_high_share": "unit's share at high risk well above usual",
 }
 CHECKIN_CATEGORIES = ("burnt out", "not burnt out", "not answered")
@@ -109,7 +110,7 @@ class PersonWeeks:
     log: pd.DataFrame
     #: week_start, fatigue, protective, fatigue_baseline, protective_baseline
     expressions: pd.DataFrame
-    #: week_start, rule, level, reason, suggested_action, acknowledged
+    #: week_start, rule, level, reason, suggested_action, acknowledged, resolved_week, status
     alerts: pd.DataFrame
 
     @property
@@ -220,7 +221,17 @@ def _person_expressions(
     return frame[frame["week_start"] >= first].reset_index(drop=True)
 
 
+def _still_open(alert, week: date):
+    """Alerts raised by `week` that nobody had acknowledged and that had not resolved by then."""
+    return and_(
+        alert.c.week_start <= week,
+        alert.c.acknowledged_at.is_(None),
+        (alert.c.resolved_week.is_(None)) | (alert.c.resolved_week > week),
+    )
+
+
 def _person_alerts(connection: Connection, staff_id: int, week: date) -> pd.DataFrame:
+    """A person's alerts of the last four weeks, and any older one still open."""
     alert = db.alert
     query = (
         select(
@@ -230,14 +241,31 @@ def _person_alerts(connection: Connection, staff_id: int, week: date) -> pd.Data
             alert.c.reason,
             alert.c.suggested_action,
             alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+            alert.c.resolved_week,
         )
         .where(
             alert.c.staff_id == staff_id,
-            alert.c.week_start.between(week - timedelta(weeks=3), week),
+            alert.c.week_start.between(week - timedelta(weeks=3), week) | _still_open(alert, week),
         )
         .order_by(alert.c.week_start.desc(), alert.c.rule)
     )
-    return _read(connection, query)
+    return _with_status(_read(connection, query), week)
+
+
+def _with_status(alerts: pd.DataFrame, week: date) -> pd.DataFrame:
+    """Add `status`: acknowledged, resolved in a week, or open and for how long (as of `week`)."""
+
+    def status(row) -> str:
+        if row["acknowledged"]:
+            return "acknowledged"
+        resolved = None if pd.isna(row["resolved_week"]) else as_date(row["resolved_week"])
+        if resolved is not None and resolved <= week:
+            return f"resolved (week of {resolved:%d %b %Y})"
+        weeks = (week - row["week_start"]).days // 7
+        return "open since this week" if weeks == 0 else f"open for {weeks} week{'s' * (weeks > 1)}"
+
+    alerts["status"] = alerts.apply(status, axis=1) if not alerts.empty else pd.Series(dtype=str)
+    return alerts
 
 
 # --- One team --------------------------------------------------------------------------------
@@ -512,8 +540,9 @@ def named_alerts(
 ) -> pd.DataFrame:
     """Alerts about people in the `weeks` up to `week`, newest first, with who they are about.
 
-    Occupational health only: `id`, `week_start`, `pseudonym`, `unit`, `role`, `rule`, `level`,
-    `reason`, `suggested_action`, `acknowledged`.
+    Older alerts still open are included. Occupational health only: `id`, `week_start`,
+    `pseudonym`, `unit`, `role`, `rule`, `level`, `reason`, `suggested_action`, `acknowledged`,
+    `resolved_week`, `status`.
     """
     access.require_named_alerts(viewer)
     alert, staff = db.alert, db.staff
@@ -529,12 +558,16 @@ def named_alerts(
             alert.c.reason,
             alert.c.suggested_action,
             alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+            alert.c.resolved_week,
         )
         .join(staff, staff.c.id == alert.c.staff_id)
-        .where(alert.c.week_start.between(week - timedelta(weeks=weeks - 1), week))
+        .where(
+            alert.c.week_start.between(week - timedelta(weeks=weeks - 1), week)
+            | _still_open(alert, week)
+        )
         .order_by(alert.c.week_start.desc(), staff.c.unit, staff.c.pseudonym, alert.c.rule)
     )
-    return _read(connection, query)
+    return _with_status(_read(connection, query), week)
 
 
 # --- Helpers ---------------------------------------------------------------------------------

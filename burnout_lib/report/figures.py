@@ -29,6 +29,7 @@ RULE_ACTIONS: dict[str, str] = {
     "colleague",
     "sustained": "review rota, rest between shifts and protected breaks with the person",
     "rising_fast": "an early, voluntary check-in before it becomes a crisis",
+    "reminder": "follow up the open alert: offer the conversation with occupational health again",
 }
 OPEN_ALERT_WEEKS = 3
 
@@ -158,8 +159,9 @@ def _share(part: pd.Series, whole: pd.Series) -> pd.Series:
 def _alerts(
     connection: Connection, unit: str | None, week: date, model_version_id: int, named: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """This week's personal alerts, and unacknowledged ones from the previous weeks whose person
-    is still at moderate or high risk: named rows for `unit` (or everyone), or all rows to count."""
+    """This week's personal alerts, and those from the previous weeks still open (nobody has
+    acknowledged them and the person's level has not fallen back): named rows for `unit` (or
+    everyone), or all rows to count."""
     alert, staff, risk = db.alert, db.staff, db.weekly_risk
     query = (
         select(
@@ -171,6 +173,7 @@ def _alerts(
             alert.c.reason,
             alert.c.suggested_action,
             alert.c.acknowledged_at.is_not(None).label("acknowledged"),
+            alert.c.resolved_week,
             risk.c.level.label("level_now"),
         )
         .join(staff, staff.c.id == alert.c.staff_id)
@@ -191,10 +194,11 @@ def _alerts(
     rows["week_start"] = rows["week_start"].map(views.as_date)
     rows["alert"] = rows["rule"].map(views.RULE_NAMES)
     new = rows[rows["week_start"] == week]
+    resolved = rows["resolved_week"].map(lambda day: None if pd.isna(day) else views.as_date(day))
     still_open = rows[
         (rows["week_start"] < week)
         & ~rows["acknowledged"].astype(bool)
-        & rows["level_now"].isin(["moderate", "high"])
+        & resolved.map(lambda day: day is None or day > week)
     ].drop_duplicates(["pseudonym", "rule"])
     if not named:  # counted over the whole hospital, as every suppressed table is
         return new, still_open

@@ -1,11 +1,19 @@
 """Alerts from weekly risk: who, or which unit, needs attention this week, why, and what may help.
 
-Rules (evaluated per model version, so two models never mix their histories):
-- `first_high`: a person is at high risk for the first time;
+Rules for a person:
+- `first_high`: at high risk for the first time (under any model version);
 - `sustained`: moderate or high for 3 weeks running;
-- `rising_fast`: probability up by 0.30 or more over 4 weeks;
-- `unit_high_share`: a unit's share of staff at high risk is 10 points or more above its own
-  previous 8 weeks (units below the privacy floor are never alerted on).
+- `rising_fast`: the model's probability up by 30 percentage points or more over 4 weeks;
+- `reminder`: still in the burnout range (high risk, or their own check-in at 50 or more) every
+  4 weeks running while their alert is open and nobody has acknowledged it.
+A person's alert stays open until someone acknowledges it or their level falls back to low (the
+week it fell back is stored as `resolved_week`); while it is open no new alert repeats it, only
+reminders, and once acknowledged nothing more is raised until the run of moderate or high weeks
+ends. A person's weeks are read across model versions (the scoring model's row first), so a
+new model never re-announces "high for the first time" for someone high for months.
+
+For a unit, `unit_high_share`: its share of staff at high risk is 10 percentage points or more
+above its own previous 8 weeks (units below the privacy floor are never alerted on).
 
 Suggested actions come from what healthcare workers themselves reported as helpful (Shechter et al.
 2020) and from the person's main risk drivers. Alerts are upserts on (subject, week, rule), so
@@ -18,7 +26,7 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
 from burnout_lib.config import Settings
@@ -30,6 +38,9 @@ from burnout_lib.store.transactions import write_transaction
 SUSTAINED_WEEKS = 3
 RISING_WEEKS = 4
 RISING_BY = 0.30
+REMINDER_WEEKS = 4
+#: How far back a run of weeks in the burnout range is followed, for reminders.
+LOOKBACK_WEEKS = 52
 UNIT_BASELINE_WEEKS = 8
 UNIT_EXCESS = 0.10
 
@@ -68,48 +79,92 @@ def _what_colleagues_found_helpful() -> tuple[str, ...]:
 
 
 def _history(engine: Engine, week: date, model_version_id: int, weeks: int) -> pd.DataFrame:
+    """Everyone's weeks `week - weeks`..`week`, one row per person and week: the scoring model's
+    row where it scored that week, else the newest other model's."""
     first = week - timedelta(weeks=weeks)
+    risk = db.weekly_risk
     query = (
         select(
-            db.weekly_risk.c.staff_id,
-            db.weekly_risk.c.week_start,
-            db.weekly_risk.c.probability,
-            db.weekly_risk.c.level,
-            db.weekly_risk.c.drivers,
+            risk.c.staff_id,
+            risk.c.week_start,
+            risk.c.model_version_id,
+            risk.c.probability,
+            risk.c.level,
+            risk.c.checkin_score,
+            risk.c.drivers,
             db.staff.c.unit,
         )
         .join(db.staff)
-        .where(
-            db.weekly_risk.c.model_version_id == model_version_id,
-            db.weekly_risk.c.week_start >= first,
-            db.weekly_risk.c.week_start <= week,
-        )
+        .where(risk.c.week_start >= first, risk.c.week_start <= week)
     )
     with engine.connect() as connection:
         frame = pd.read_sql(query, connection)
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
-    return frame
+    frame["this_model"] = frame["model_version_id"] == model_version_id
+    frame = frame.sort_values(["this_model", "model_version_id"], ascending=False)
+    return frame.drop_duplicates(["staff_id", "week_start"]).reset_index(drop=True)
 
 
-def _ever_high_before(engine: Engine, week: date, model_version_id: int) -> set[int]:
+def _ever_high_before(engine: Engine, week: date) -> set[int]:
+    """People at high risk in any week before `week`, under any model version."""
     query = select(db.weekly_risk.c.staff_id).where(
-        db.weekly_risk.c.model_version_id == model_version_id,
-        db.weekly_risk.c.week_start < week,
-        db.weekly_risk.c.level == "high",
+        db.weekly_risk.c.week_start < week, db.weekly_risk.c.level == "high"
     )
     with engine.connect() as connection:
         return set(connection.execute(query.distinct()).scalars())
 
 
-def _streak(levels: pd.DataFrame, staff_id: int, week: date) -> int:
-    """Weeks in a row, ending this week, at moderate or high risk (counted up to one past the
-    sustained rule, so the alert is raised once, when the run reaches it)."""
-    if staff_id not in levels.index:
-        return 0
-    row = levels.loc[staff_id]
+def _open_before(engine: Engine, week: date) -> pd.DataFrame:
+    """People's alerts raised before `week` and still open in it: `staff_id`, `week_start`."""
+    alert = db.alert
+    query = select(alert.c.staff_id, alert.c.week_start).where(
+        alert.c.staff_id.is_not(None),
+        alert.c.week_start < week,
+        alert.c.acknowledged_at.is_(None),
+        (alert.c.resolved_week.is_(None)) | (alert.c.resolved_week > week),
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def _last_acknowledged(engine: Engine, week: date) -> dict[int, date]:
+    """Per person, the week of their latest acknowledged alert up to `week`."""
+    alert = db.alert
+    query = (
+        select(alert.c.staff_id, func.max(alert.c.week_start))
+        .where(
+            alert.c.staff_id.is_not(None),
+            alert.c.week_start <= week,
+            alert.c.acknowledged_at.is_not(None),
+        )
+        .group_by(alert.c.staff_id)
+    )
+    with engine.connect() as connection:
+        return {staff_id: _as_date(day) for staff_id, day in connection.execute(query)}
+
+
+def _as_date(value) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _handled(acknowledged_week: date | None, levels: pd.Series, week: date) -> bool:
+    """True when an alert raised during the person's current run of moderate or high weeks has
+    been acknowledged."""
+    if acknowledged_week is None:
+        return False
+    run = _run(levels, week, LOOKBACK_WEEKS, lambda v: v in ("moderate", "high"))
+    return run > 0 and acknowledged_week >= week - timedelta(weeks=run - 1)
+
+
+def _is_true(value) -> bool:
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def _run(row: pd.Series, week: date, weeks: int, inside) -> int:
+    """Weeks in a row, ending with `week`, whose history cell passes `inside` (at most `weeks`)."""
     run = 0
-    for k in range(SUSTAINED_WEEKS + 1):
-        if row.get(week - timedelta(weeks=k)) in ("moderate", "high"):
+    for k in range(weeks):
+        if inside(row.get(week - timedelta(weeks=k))):
             run += 1
         else:
             break
@@ -117,32 +172,56 @@ def _streak(levels: pd.DataFrame, staff_id: int, week: date) -> int:
 
 
 def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dict]:
-    """Alerts for people in the week: first high, sustained, rising fast."""
-    history = _history(engine, week, model_version_id, RISING_WEEKS)
-    now = history[history["week_start"] == week].set_index("staff_id")
+    """Alerts for people in the week: first high, sustained, rising fast; or, while an alert of
+    theirs is open, a reminder every few weeks they stay in the burnout range."""
+    history = _history(engine, week, model_version_id, LOOKBACK_WEEKS)
+    now = history[(history["week_start"] == week) & history["this_model"]].set_index("staff_id")
     if now.empty:
         return []
-    by_week = history.pivot_table(
+    same_model = history[history["this_model"]]
+    by_week = same_model.pivot_table(
         index="staff_id", columns="week_start", values="probability", aggfunc="first"
     )
-    levels = history.pivot_table(
-        index="staff_id", columns="week_start", values="level", aggfunc="first"
-    )
-    before_high = _ever_high_before(engine, week, model_version_id)
+    levels = history.pivot(index="staff_id", columns="week_start", values="level")
+    in_range = history.assign(
+        in_range=(history["level"] == "high") | (history["checkin_score"] >= 50)
+    ).pivot(index="staff_id", columns="week_start", values="in_range")
+    before_high = _ever_high_before(engine, week)
+    open_now = set(_open_before(engine, week)["staff_id"])
+    acknowledged = _last_acknowledged(engine, week)
     earlier = week - timedelta(weeks=RISING_WEEKS - 1)
     alerts = []
     for staff_id, row in now.iterrows():
         found: list[tuple[str, str]] = []
-        if row["level"] == "high" and staff_id not in before_high:
-            found.append(("first_high", "at high risk for the first time"))
-        streak = _streak(levels, staff_id, week)
-        if streak == SUSTAINED_WEEKS:
-            reason = f"moderate or high risk for {SUSTAINED_WEEKS} weeks running"
-            found.append(("sustained", reason))
-        start = by_week.loc[staff_id].get(earlier) if staff_id in by_week.index else None
-        if start is not None and pd.notna(start) and row["probability"] - start >= RISING_BY:
-            rise = row["probability"] - start
-            found.append(("rising_fast", f"risk rose by {rise:.0%} over {RISING_WEEKS} weeks"))
+        if staff_id in open_now:
+            run = _run(in_range.loc[staff_id], week, LOOKBACK_WEEKS, _is_true)
+            started = week - timedelta(weeks=run - 1)
+            seen = acknowledged.get(staff_id)
+            if run and run % REMINDER_WEEKS == 0 and (seen is None or seen < started):
+                reason = (
+                    f"in the burnout range for {run} weeks running, and nobody has "
+                    "acknowledged their alert yet"
+                )
+                found.append(("reminder", reason))
+        elif _handled(acknowledged.get(staff_id), levels.loc[staff_id], week):
+            pass  # someone acknowledged an alert of this run already: it is being looked after
+        else:
+            if row["level"] == "high" and staff_id not in before_high:
+                found.append(("first_high", "at high risk for the first time"))
+            run = _run(
+                levels.loc[staff_id], week, SUSTAINED_WEEKS + 1, lambda v: v in ("moderate", "high")
+            )
+            if run == SUSTAINED_WEEKS:  # raised once, when the run reaches it
+                reason = f"moderate or high risk for {SUSTAINED_WEEKS} weeks running"
+                found.append(("sustained", reason))
+            start = by_week.loc[staff_id].get(earlier) if staff_id in by_week.index else None
+            if start is not None and pd.notna(start) and row["probability"] - start >= RISING_BY:
+                rise = (row["probability"] - start) * 100
+                reason = (
+                    f"the model's probability rose by {rise:.0f} percentage points over "
+                    f"{RISING_WEEKS} weeks"
+                )
+                found.append(("rising_fast", reason))
         drivers = row["drivers"] or []
         because = ", ".join(d["driver"] for d in drivers)
         for rule, reason in found:
@@ -161,9 +240,37 @@ def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dic
     return alerts
 
 
+def resolve_fallen_back(engine: Engine, week: date, model_version_id: int) -> int:
+    """Close the open alerts of people whose level fell back to low in `week`; how many.
+
+    Re-running a week, or running weeks out of order, keeps the earliest week it fell back."""
+    low = select(db.weekly_risk.c.staff_id).where(
+        db.weekly_risk.c.week_start == week,
+        db.weekly_risk.c.model_version_id == model_version_id,
+        db.weekly_risk.c.level == "low",
+    )
+    alert = db.alert
+    change = (
+        update(alert)
+        .where(
+            alert.c.staff_id.in_(low),
+            alert.c.week_start < week,
+            alert.c.acknowledged_at.is_(None),
+            (alert.c.resolved_week.is_(None)) | (alert.c.resolved_week > week),
+        )
+        .values(resolved_week=week)
+    )
+    return write_transaction(
+        engine,
+        lambda connection: connection.execute(change).rowcount,
+        f"closing the alerts resolved in the week of {week}",
+    )
+
+
 def unit_alerts(engine: Engine, settings: Settings, week: date, model_version_id: int) -> list:
     """Alerts for units whose share at high risk is well above their own recent past."""
     history = _history(engine, week, model_version_id, UNIT_BASELINE_WEEKS)
+    history = history[history["this_model"]]
     if history.empty:
         return []
     shares = history.groupby(["unit", "week_start"]).agg(
@@ -206,7 +313,9 @@ def unit_alerts(engine: Engine, settings: Settings, week: date, model_version_id
 def evaluate_week(
     engine: Engine, settings: Settings, week: date, model_version_id: int
 ) -> list[dict]:
-    """Raise (or refresh) the week's alerts; returns them."""
+    """Close the alerts the week resolved, then raise (or refresh) the week's alerts; returns
+    the week's alerts."""
+    resolve_fallen_back(engine, week, model_version_id)
     alerts = person_alerts(engine, week, model_version_id)
     alerts += unit_alerts(engine, settings, week, model_version_id)
     if alerts:

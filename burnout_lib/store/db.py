@@ -192,6 +192,8 @@ alert = Table(
     Column("suggested_action", Text),
     Column("created_at", DateTime(timezone=True), server_default=func.now()),
     Column("acknowledged_at", DateTime(timezone=True)),
+    #: the week the person's level fell back to low, which closed the alert unacknowledged
+    Column("resolved_week", Date),
     UniqueConstraint("subject", "week_start", "rule"),
 )
 
