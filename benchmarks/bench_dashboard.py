@@ -186,7 +186,7 @@ def build(server: ThrowawayPostgres, staff: int, weeks: int, root: Path) -> tupl
         return train(features, feature_set, high_precision=settings.high_risk_precision)
 
     model = step("features + train", fit)
-    version = save_model(model, engine, settings)
+    version = save_model(model, engine, settings, live=True)
     first, last = spec.week_starts[0], spec.week_starts[-1]
     results = step("score every week",
                    lambda: score_weeks(engine, settings, first, last, version))  # fmt: skip
@@ -232,7 +232,7 @@ def make_plan(url: str) -> Plan:
     add_account(engine, LOGIN, OCCUPATIONAL_HEALTH)
     with engine.connect() as connection:
         viewer = viewer_for(connection, LOGIN)
-        version = views.newest_scored_model(connection)
+        version = views.live_scored_model(connection)
         weeks = views.scored_weeks(connection, version)
         week = weeks[-2]
         unit_names = views.units(connection, viewer)

@@ -39,7 +39,7 @@ def build(settings, spec: MockSpec) -> None:
         started = time.perf_counter()
         write_mock(engine, settings, spec, progress=True)
         model = train(weekly_features(engine), "full")
-        version = save_model(model, engine, settings)
+        version = save_model(model, engine, settings, live=True)
         last = spec.start + timedelta(weeks=spec.weeks - 1)
         first = last - timedelta(weeks=8)
         for result in score_weeks(engine, settings, first, last - timedelta(weeks=1), version):

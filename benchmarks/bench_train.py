@@ -55,7 +55,7 @@ def main() -> None:
             return features, train(features, "full")
 
         features, model = timed("features + train", TRAIN_TARGET, fit)
-        version = save_model(model, engine, settings)
+        version = save_model(model, engine, settings, live=True)
         week = spec.start + timedelta(weeks=args.weeks - 1)
         result = timed("score one week", SCORE_TARGET,
                        lambda: score_week(engine, settings, week, version))  # fmt: skip

@@ -248,6 +248,22 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
         f"F1 {m['f1']:.0%} in person-grouped cross-validation); "
         f"card: {settings.data_dir / model.card['path']}"
     )
+    if args.promote:
+        _promote(engine, settings, version, args.force)
+    else:
+        print(f"model {version} is a candidate: `burnout promote {version}` makes it live")
+
+
+def _promote(engine, settings: Settings, model_id: int, force: bool) -> None:
+    from burnout_lib.risk.lifecycle import promote
+
+    comparison = promote(engine, settings, model_id, force=force)
+    against = f" ({comparison})" if comparison is not None else ""
+    print(f"model {model_id} is live{against}")
+
+
+def cmd_promote(args: argparse.Namespace, settings: Settings) -> None:
+    _promote(_engine(settings), settings, args.model_id, args.force)
 
 
 def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
@@ -439,11 +455,23 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--target-recall", type=float, default=0.95)
     training.add_argument("--first", type=_iso_date, metavar="YYYY-MM-DD", help="first week")
     training.add_argument("--last", type=_iso_date, metavar="YYYY-MM-DD", help="last week")
+    training.add_argument(
+        "--promote",
+        action="store_true",
+        help="make the new model live (if no worse than the live one)",
+    )
+    training.add_argument("--force", action="store_true", help="with --promote: even if worse")
+
+    promoting = add("promote", cmd_promote, "make a trained model the live one")
+    promoting.add_argument("model_id", type=_row_id, metavar="MODEL_ID")
+    promoting.add_argument(
+        "--force", action="store_true", help="even if it does worse than the live model"
+    )
 
     scoring = add("score", cmd_score, "score a week's risk and raise its alerts")
     scoring.add_argument("--week", type=_iso_date, required=True, metavar="YYYY-MM-DD")
     scoring.add_argument(
-        "--model", type=_row_id, metavar="ID", help="model version (default: newest)"
+        "--model", type=_row_id, metavar="ID", help="model version (default: the live one)"
     )
 
     ack = add("acknowledge", cmd_acknowledge, "mark an alert as seen and acted on")

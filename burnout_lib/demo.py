@@ -45,10 +45,10 @@ def build_demo(
         model = train(
             weekly_features(engine), feature_set, high_precision=settings.high_risk_precision
         )
-        version = save_model(model, engine, settings)
+        version = save_model(model, engine, settings, live=True)
         yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"
     with engine.connect() as connection:
-        version = db.newest_model_id(connection)
+        version = db.live_model_id(connection)
         first, last = connection.execute(
             select(func.min(db.checkin.c.week_start), func.max(db.checkin.c.week_start))
         ).one()

@@ -83,4 +83,4 @@ def trained(engine, settings) -> int:
     """A 60-staff × 12-week mock hospital from `DEFAULT_START` with a full model saved: its id."""
     write_mock(engine, settings, MockSpec(staff=60, weeks=12, seed=4), progress=False)
     model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
-    return save_model(model, engine, settings)
+    return save_model(model, engine, settings, live=True)

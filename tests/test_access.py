@@ -20,7 +20,7 @@ FLOOR = 5
 def hospital(engine):
     H.build(engine)
     with engine.connect() as connection:
-        version = views.newest_scored_model(connection)
+        version = views.live_scored_model(connection)
     return engine, version
 
 

@@ -87,6 +87,13 @@ def score(engine, ids, version: int, weeks, levels: dict[str, str]) -> None:
         db.upsert(connection, db.weekly_risk, pd.DataFrame(rows), keys)
 
 
+def run_weeks(engine, settings, ids, version: int, weeks, levels: dict[str, str]) -> None:
+    """Week by week, as the scheduler does: store the scores, then raise the week's alerts."""
+    for week in weeks:
+        score(engine, ids, version, [week], levels)
+        evaluate_week(engine, settings, week, version)
+
+
 def person_alerts_of(engine, ids, pseudonym: str) -> pd.DataFrame:
     with engine.connect() as connection:
         rows = pd.read_sql(
@@ -99,9 +106,7 @@ def person_alerts_of(engine, ids, pseudonym: str) -> pd.DataFrame:
 
 def test_high_for_twelve_weeks_is_one_open_alert_and_reminders(engine, settings) -> None:
     ids = hand_made(engine)
-    for week in WEEKS[:12]:
-        score(engine, ids, 1, [week], {"always-high": "high"})
-        evaluate_week(engine, settings, week, 1)
+    run_weeks(engine, settings, ids, 1, WEEKS[:12], {"always-high": "high"})
     alerts = person_alerts_of(engine, ids, "always-high")
     assert list(zip(alerts["rule"], alerts["week_start"], strict=True)) == [
         ("first_high", WEEKS[0]), ("reminder", WEEKS[3]), ("reminder", WEEKS[7]),
@@ -114,13 +119,9 @@ def test_high_for_twelve_weeks_is_one_open_alert_and_reminders(engine, settings)
 
 def test_a_new_model_never_re_announces_a_person_high_for_months(engine, settings) -> None:
     ids = hand_made(engine)
-    for week in WEEKS[:12]:
-        score(engine, ids, 1, [week], {"always-high": "high"})
-        evaluate_week(engine, settings, week, 1)
+    run_weeks(engine, settings, ids, 1, WEEKS[:12], {"always-high": "high"})
     before = person_alerts_of(engine, ids, "always-high")
-    score(engine, ids, 2, WEEKS[8:13], {"always-high": "high"})
-    for week in WEEKS[8:13]:
-        evaluate_week(engine, settings, week, 2)
+    run_weeks(engine, settings, ids, 2, WEEKS[8:13], {"always-high": "high"})
     after = person_alerts_of(engine, ids, "always-high")
     assert (after["rule"] == "first_high").sum() == 1
     assert len(after) == len(before), "the new model raised nothing the old one had raised"
@@ -163,9 +164,7 @@ def test_the_person_page_shows_how_long_an_alert_has_been_open(engine, settings)
     from burnout_lib.privacy.accounts import STAFF, Viewer
 
     ids = hand_made(engine)
-    for week in WEEKS[:10]:
-        score(engine, ids, 1, [week], {"always-high": "high"})
-        evaluate_week(engine, settings, week, 1)
+    run_weeks(engine, settings, ids, 1, WEEKS[:10], {"always-high": "high"})
     viewer = Viewer("me@h", STAFF, ids["always-high"], "always-high")
     with engine.connect() as connection:
         person = views.person_weeks(connection, viewer, "always-high", WEEKS[9], 1)

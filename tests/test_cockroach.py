@@ -92,7 +92,7 @@ def run_everything(url: str, data_dir: Path) -> dict:
     assert again.written == 0, "a re-import changes nothing and says so"
 
     model = train(weekly_features(engine), "full")
-    version = save_model(model, engine, settings)
+    version = save_model(model, engine, settings, live=True)
     scored = score_weeks(engine, settings, last - timedelta(days=21), new_week, version)
     alerts = [evaluate_week(engine, settings, r.week, version) for r in scored]
     assert sum(map(len, alerts)) > 0

@@ -43,7 +43,7 @@ def lab(postgres_server, tmp_path_factory) -> Lab:
     """A 60-person hospital over six weeks with a trained model."""
     return Lab(postgres_server, tmp_path_factory.mktemp("race")).prepare(
         ("mock", "--staff", "60", "--weeks", str(WEEKS), "--seed", "11", "--start", str(START)),
-        ("train",),
+        ("train", "--promote"),
     )
 
 

@@ -50,7 +50,7 @@ def lab(postgres_server, tmp_path_factory) -> Lab:
     """A 120-person hospital over eight weeks with a trained model."""
     return Lab(postgres_server, tmp_path_factory.mktemp("hospital")).prepare(
         ("mock", "--staff", "120", "--weeks", str(WEEKS), "--seed", "3", "--start", str(START)),
-        ("train",),
+        ("train", "--promote"),
     )
 
 

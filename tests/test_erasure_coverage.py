@@ -183,7 +183,7 @@ def alerted_person(engine, settings, tmp_path) -> tuple[str, int]:
     spec = MockSpec(staff=12, weeks=6, seed=3)
     write_mock(engine, settings, spec, progress=False)
     version = save_model(train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3),
-                         engine, settings)  # fmt: skip
+                         engine, settings, live=True)  # fmt: skip
     for result in score_weeks(engine, settings, spec.start, spec.start + timedelta(weeks=5)):
         evaluate_week(engine, settings, result.week, version)
     with engine.connect() as connection:

@@ -529,7 +529,7 @@ NOT_FUZZED = {"dashboard", "fake-hume", "demo", "report", "train"}
 COMMANDS = [
     "init-db", "mock", "mock-survey", "consent", "erase", "extract", "import-hume",
     "checkin import", "checkin template", "train", "score", "acknowledge", "checksum",
-    "account add", "account list", "account remove",
+    "account add", "account list", "account remove", "promote",
 ]  # fmt: skip
 FUZZED = [c for c in COMMANDS if c not in NOT_FUZZED]
 CLI_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
@@ -659,8 +659,10 @@ def command_lines(draw: st.DrawFn, inputs: Inputs, outside: Path) -> CommandLine
             "--week": (dates, True),
             "--model": (mostly(st.integers(1, 3).map(str), ints), False),
         }
-    elif command == "acknowledge":
+    elif command in ("acknowledge", "promote"):
         positional = [mostly(st.integers(1, 3).map(str), ints)]
+        if command == "promote":
+            options = {"--force": (None, False)}
     elif command in ("account add", "account remove"):
         logins = mostly(st.sampled_from(["ana@hospital", "lead@hospital"]), CLI_TEXT | names)
         positional = [logins]

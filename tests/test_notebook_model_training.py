@@ -2,6 +2,8 @@
 
 import pytest
 
+from burnout_lib.store.db import live_model_id, make_engine
+
 from helpers.notebook_runner import execute, saved_code_cells
 
 
@@ -23,8 +25,12 @@ def test_notebook_trains_compares_and_saves(tmp_path, monkeypatch):
         "product model",
         "check-ins only",
         "against the latent truth",
-        "saved as model version 1",
+        "saved as candidate model version 1",
     ):
         assert expected in run.text, expected  # fmt: skip
     assert run.images == 4
     assert list((tmp_path / "data" / "models").glob("*.card.md"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'burnout.db'}")
+    with engine.connect() as connection:
+        assert live_model_id(connection) is None, "the notebook never promotes"
+    engine.dispose()

@@ -27,7 +27,7 @@ def hospital(engine, settings):
     spec = MockSpec(staff=90, weeks=WEEKS, seed=11)
     write_mock(engine, settings, spec, progress=False)
     version = save_model(train(weekly_features(engine), "checkin", bootstrap_rounds=3, folds=3),
-                         engine, settings)  # fmt: skip
+                         engine, settings, live=True)  # fmt: skip
     last = spec.start + timedelta(weeks=WEEKS - 1)
     for result in score_weeks(engine, settings, spec.start, last, version):
         evaluate_week(engine, settings, result.week, version)

@@ -31,7 +31,7 @@ def recent_hospital(engine, settings) -> date:
     spec = MockSpec(staff=40, weeks=10, seed=6, start=last - timedelta(weeks=9))
     write_mock(engine, settings, spec, progress=False)
     model = train(weekly_features(engine), "checkin", bootstrap_rounds=5, folds=3)
-    save_model(model, engine, settings)
+    save_model(model, engine, settings, live=True)
     return last
 
 

@@ -86,7 +86,7 @@ def test_no_model_yet(engine, settings) -> None:
 
 def test_cli_train_and_score(cli, engine, settings) -> None:
     write_mock(engine, settings, MockSpec(staff=40, weeks=10, seed=5), progress=False)
-    trained = cli("train", "--feature-set", "checkin")
+    trained = cli("train", "--feature-set", "checkin", "--promote")
     assert trained.stdout.startswith("model 1:") and "threshold" in trained.stdout
     scored = cli("score", "--week", str(START + dt.timedelta(weeks=8)))
     assert "people scored with model 1" in scored.stdout

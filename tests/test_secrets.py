@@ -189,7 +189,7 @@ def test_a_full_run_leaves_the_key_nowhere(settings, tmp_path, monkeypatch, capl
             f"{person},{LAST_WEEK},Often,Often,Sometimes,Seldom,Often,Always\n"
         )
         burnout("checkin", "import", str(csv))
-        burnout("train")
+        burnout("train", "--promote")
         assert "people scored" in burnout("score", "--week", LAST_WEEK).stdout
         reports = tmp_path / "reports"
         burnout("report", "--week", LAST_WEEK, "--out", str(reports))

@@ -16,7 +16,7 @@ FLOOR = 5
 def hospital(engine):
     H.build(engine)
     with engine.connect() as connection:
-        yield connection, views.newest_scored_model(connection)
+        yield connection, views.live_scored_model(connection)
 
 
 @pytest.fixture

@@ -201,7 +201,7 @@ class Dashboard:
             self.viewer = viewer = viewer_for(connection, login)
             if viewer.role == STAFF:
                 self.person_pseudonym = viewer.pseudonym
-            self.model_version_id = views.newest_scored_model(connection)
+            self.model_version_id = views.live_scored_model(connection)
             if self.model_version_id is None:
                 return self._banner() + notice(
                     "No weeks have been scored yet. Once check-ins are imported, run "

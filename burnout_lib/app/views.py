@@ -45,9 +45,9 @@ CHECKIN_CATEGORIES = ("burnt out", "not burnt out", "not answered")
 # --- What there is to look at ----------------------------------------------------------------
 
 
-def newest_scored_model(connection: Connection) -> int | None:
-    """The newest model version that has scored anyone (the one views show)."""
-    return db.newest_model_id(connection, scored=True)
+def live_scored_model(connection: Connection) -> int | None:
+    """The live model version, once it has scored anyone (the one views show)."""
+    return db.live_model_id(connection, scored=True)
 
 
 def scored_weeks(connection: Connection, model_version_id: int) -> list[date]:

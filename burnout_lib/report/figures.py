@@ -76,7 +76,7 @@ def weekly_report(
     show_pseudonyms: bool = False,
 ) -> WeeklyReport:
     """Gather the week's report; NotFound when the week has no scores."""
-    model_version_id = model_version_id or views.newest_scored_model(connection)
+    model_version_id = model_version_id or views.live_scored_model(connection)
     if model_version_id is None:
         raise NotFound("no weeks have been scored yet: run `burnout score` first")
     if unit is not None and unit not in views.all_units(connection):

@@ -61,9 +61,9 @@ def report_name(week: date, unit: str | None) -> str:
 
 def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
     with engine.connect() as connection:
-        newest = db.newest_model_id(connection)
+        newest = db.live_model_id(connection)
         if newest is None:
-            raise NotFound("no trained model yet: run `burnout train` first")
+            raise NotFound("no live model yet: run `burnout train --promote` first")
         scored = connection.execute(
             select(func.count()).where(
                 db.weekly_risk.c.model_version_id == newest, db.weekly_risk.c.week_start == week

@@ -378,8 +378,13 @@ def model_card_markdown(card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save_model(model: TrainedModel, engine: Engine, settings: Settings) -> int:
-    """Write the model file and its card (JSON and Markdown); record a `model_version` row."""
+def save_model(model: TrainedModel, engine: Engine, settings: Settings, live: bool = False) -> int:
+    """Write the model file and its card (JSON and Markdown); record a `model_version` row.
+
+    The model is a candidate: nothing people see changes until it is promoted
+    (`risk.lifecycle.promote`, which compares it with the live model first). `live=True` makes
+    it live at once, without that comparison: for a database's first model, the demo and the
+    benchmarks."""
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = settings.models_dir / f"{model.name}-{stamp}.joblib"
@@ -406,9 +411,12 @@ def save_model(model: TrainedModel, engine: Engine, settings: Settings) -> int:
 
     def record(connection) -> int:  # keyed by its file, so a retried insert stores it once
         db.upsert(connection, db.model_version, pd.DataFrame([row]), ("path",), update=False)
-        return connection.execute(
+        model_id = connection.execute(
             select(db.model_version.c.id).where(db.model_version.c.path == row["path"])
         ).scalar_one()
+        if live:
+            db.set_live_model(connection, model_id)
+        return model_id
 
     return int(write_transaction(engine, record, f"recording model {model.name}"))
 

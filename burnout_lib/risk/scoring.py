@@ -73,12 +73,15 @@ def monday(day: date) -> date:
 
 
 def latest_model(engine: Engine, settings: Settings, model_version_id: int | None = None):
-    """The model to score with (the newest unless one is named) and its id."""
+    """The model to score with (the live one unless one is named) and its id."""
     with engine.connect() as connection:
         if model_version_id is None:
-            model_version_id = db.newest_model_id(connection)
+            model_version_id = db.live_model_id(connection)
             if model_version_id is None:
-                raise NotFound("no trained model yet: run `burnout train` first")
+                raise NotFound(
+                    "no live model yet: train one and promote it (`burnout train --promote`, "
+                    "or `burnout promote MODEL_ID`)"
+                )
         path = connection.execute(
             select(db.model_version.c.path).where(db.model_version.c.id == model_version_id)
         ).scalar_one_or_none()

@@ -13,6 +13,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -37,10 +38,12 @@ from sqlalchemy import (
     cast,
     create_engine,
     event,
+    false,
     func,
     inspect,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
@@ -154,6 +157,9 @@ model_version = Table(
     Column("feature_set", JSON, nullable=False),
     Column("data_window", JSON),
     Column("library_versions", JSON),
+    #: the one model scoring, pages, reports and alerts use; only promotion changes it
+    Column("live", Boolean, nullable=False, server_default=false()),
+    Column("promoted_at", DateTime(timezone=True)),
 )
 
 weekly_risk = Table(
@@ -470,20 +476,25 @@ def id_map(connection: Connection, column, key_column, keys: Sequence) -> dict:
     return result
 
 
-def newest_model_id(connection: Connection, scored: bool = False) -> int | None:
-    """The most recently trained model version (with `scored`, the newest that scored anyone).
-
-    By training time, not by id: ids on CockroachDB are unique but not in order of creation.
-    """
-    query = select(model_version.c.id).order_by(
-        model_version.c.trained_at.desc(), model_version.c.id.desc()
-    )
+def live_model_id(connection: Connection, scored: bool = False) -> int | None:
+    """The live model version (with `scored`, only once it has scored anyone), or None."""
+    query = select(model_version.c.id).where(model_version.c.live)
     if scored:
         query = query.where(
             select(weekly_risk.c.id).where(weekly_risk.c.model_version_id == model_version.c.id)
             .exists()
         )  # fmt: skip
     return connection.execute(query.limit(1)).scalar_one_or_none()
+
+
+def set_live_model(connection: Connection, model_id: int) -> None:
+    """Inside a write transaction: `model_id` becomes the one live model version."""
+    connection.execute(update(model_version).where(model_version.c.live).values(live=False))
+    connection.execute(
+        update(model_version)
+        .where(model_version.c.id == model_id)
+        .values(live=True, promoted_at=datetime.now(UTC))
+    )
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

@@ -26,7 +26,7 @@ from burnout_lib.store import db
 NATURAL_KEYS = {"staff": "pseudonym", "recording": "sha256", "model_version": "path"}
 #: Columns stamped when a row is written, by the database or by Hume: they differ between two runs
 #: of the same work.
-WRITE_STAMPS = {"created_at", "scored_at", "hume_request_ids", "hume_run_ids"}
+WRITE_STAMPS = {"created_at", "scored_at", "promoted_at", "hume_request_ids", "hume_run_ids"}
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def build(engine: Engine) -> None:
                 threshold=THRESHOLD,
                 path="models/none.joblib",
                 feature_set=["prev_score"],
+                live=True,
             )
         ).inserted_primary_key[0]
         checkins, risks = [], []

@@ -1,0 +1,123 @@
+"""A model's life: trained models are candidates; one model is live, and only promotion changes it.
+
+Scoring, the dashboard, reports and alerts use the live model, so training (from the command
+line or a notebook) never changes what people see. Promoting a model that does worse than the
+live one needs `force`: the two are compared on the same held-out weeks, the labelled weeks after
+both models' training data (their own check-ins tell the truth there). When no such weeks exist
+yet, the comparison falls back to the two models' cross-validated figures, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sklearn.metrics import average_precision_score
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from burnout_lib.config import Settings
+from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.model import load_model
+from burnout_lib.risk.scoring import consented_features
+from burnout_lib.store import db
+from burnout_lib.store.transactions import write_transaction
+
+#: Labelled person-weeks needed before held-out weeks decide a comparison.
+MIN_HELD_OUT = 30
+#: How much lower a candidate's average precision may be and still count as no worse.
+TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How a candidate and the live model did on the same weeks."""
+
+    candidate: float
+    live: float
+    basis: str  # "held-out weeks from … (n person-weeks)" or "cross-validation"
+
+    @property
+    def worse(self) -> bool:
+        return self.candidate < self.live - TOLERANCE
+
+    def __str__(self) -> str:
+        return (
+            f"average precision {self.candidate:.3f} against the live model's {self.live:.3f} "
+            f"on {self.basis}"
+        )
+
+
+def _row(connection: Connection, model_id: int):
+    found = connection.execute(
+        select(db.model_version).where(db.model_version.c.id == model_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"no model version {model_id}")
+    return found
+
+
+def _last_week(row) -> date:
+    return date.fromisoformat(row.data_window["last_week"])
+
+
+def compare(engine: Engine, settings: Settings, candidate_id: int, live_id: int) -> Comparison:
+    """The candidate against the live model, on the weeks neither was trained on if there are
+    enough of them, else on each model's cross-validated average precision."""
+    with engine.connect() as connection:
+        candidate, live = _row(connection, candidate_id), _row(connection, live_id)
+    after = max(_last_week(candidate), _last_week(live))
+    held_out = consented_features(engine, weekly_features(engine))
+    held_out = held_out[
+        (pd.to_datetime(held_out["week_start"]) > pd.Timestamp(after)) & held_out["score"].notna()
+    ]
+    labels = (held_out["score"] >= 50).to_numpy()
+    if len(held_out) >= MIN_HELD_OUT and 0 < labels.sum() < len(labels):
+        scores = {
+            name: load_model(settings.data_dir / row.path).probability(held_out)
+            for name, row in (("candidate", candidate), ("live", live))
+        }
+        weeks = pd.to_datetime(held_out["week_start"])
+        basis = (
+            f"the held-out weeks {weeks.min():%Y-%m-%d} to {weeks.max():%Y-%m-%d} "
+            f"({len(held_out):,} person-weeks)"
+        )
+        return Comparison(
+            float(average_precision_score(labels, scores["candidate"])),
+            float(average_precision_score(labels, scores["live"])),
+            basis,
+        )
+    return Comparison(
+        float(candidate.metrics["metrics"]["average_precision"]),
+        float(live.metrics["metrics"]["average_precision"]),
+        "each model's cross-validation (no labelled weeks after both models' data yet)",
+    )
+
+
+def promote(
+    engine: Engine, settings: Settings, model_id: int, force: bool = False
+) -> Comparison | None:
+    """Make `model_id` the live model; returns how it compared with the one it replaces.
+
+    Refuses (InvalidInput) a model that does worse than the live one unless `force`.
+    """
+    db.require_schema(engine)
+    with engine.connect() as connection:
+        _row(connection, model_id)
+        live = db.live_model_id(connection)
+    if live == model_id:
+        return None
+    comparison = None if live is None else compare(engine, settings, model_id, live)
+    if comparison is not None and comparison.worse and not force:
+        raise InvalidInput(
+            f"model {model_id} does worse than the live model {live} ({comparison}): "
+            "keep the live model, or promote with --force"
+        )
+    write_transaction(
+        engine,
+        lambda connection: db.set_live_model(connection, model_id),
+        f"promoting model {model_id}",
+    )
+    return comparison
