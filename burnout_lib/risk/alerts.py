@@ -78,9 +78,12 @@ def _what_colleagues_found_helpful() -> tuple[str, ...]:
     return tuple(found)
 
 
-def _history(engine: Engine, week: date, model_version_id: int, weeks: int) -> pd.DataFrame:
-    """Everyone's weeks `week - weeks`..`week`, one row per person and week: the scoring model's
-    row where it scored that week, else the newest other model's."""
+def _history(
+    engine: Engine, week: date, model_version_id: int, weeks: int, alerted_only: bool = False
+) -> pd.DataFrame:
+    """Everyone's weeks `week - weeks`..`week` (with `alerted_only`, only people who have had an
+    alert), one row per person and week: the scoring model's row where it scored that week, else
+    the newest other model's."""
     first = week - timedelta(weeks=weeks)
     risk = db.weekly_risk
     query = (
@@ -97,6 +100,10 @@ def _history(engine: Engine, week: date, model_version_id: int, weeks: int) -> p
         .join(db.staff)
         .where(risk.c.week_start >= first, risk.c.week_start <= week)
     )
+    if alerted_only:
+        query = query.where(
+            risk.c.staff_id.in_(select(db.alert.c.staff_id).where(db.alert.c.staff_id.is_not(None)))
+        )
     with engine.connect() as connection:
         frame = pd.read_sql(query, connection)
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
@@ -174,7 +181,13 @@ def _run(row: pd.Series, week: date, weeks: int, inside) -> int:
 def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dict]:
     """Alerts for people in the week: first high, sustained, rising fast; or, while an alert of
     theirs is open, a reminder every few weeks they stay in the burnout range."""
-    history = _history(engine, week, model_version_id, LOOKBACK_WEEKS)
+    # long runs matter only for people with an alert (reminders, acknowledged runs); for everyone
+    # else the rules look back at most RISING_WEEKS
+    recent = _history(engine, week, model_version_id, RISING_WEEKS)
+    alerted = _history(engine, week, model_version_id, LOOKBACK_WEEKS, alerted_only=True)
+    history = pd.concat(
+        [alerted, recent[~recent["staff_id"].isin(alerted["staff_id"])]], ignore_index=True
+    )
     now = history[(history["week_start"] == week) & history["this_model"]].set_index("staff_id")
     if now.empty:
         return []
