@@ -10,7 +10,7 @@ yet, the comparison falls back to the two models' cross-validated figures, and s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sklearn.metrics import average_precision_score
@@ -69,7 +69,8 @@ def compare(engine: Engine, settings: Settings, candidate_id: int, live_id: int)
     with engine.connect() as connection:
         candidate, live = _row(connection, candidate_id), _row(connection, live_id)
     after = max(_last_week(candidate), _last_week(live))
-    held_out = consented_features(engine, weekly_features(engine))
+    # only the weeks neither model saw, computed as scoring computes them
+    held_out = consented_features(engine, weekly_features(engine, first=after + timedelta(weeks=1)))
     held_out = held_out[
         (pd.to_datetime(held_out["week_start"]) > pd.Timestamp(after)) & held_out["score"].notna()
     ]
