@@ -47,6 +47,17 @@ def _row_id(text: str) -> int:
     return value
 
 
+def _weeks(text: str) -> int:
+    """A horizon in weeks: 1 to 26."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of weeks") from None
+    if not 1 <= value <= 26:
+        raise argparse.ArgumentTypeError(f"{text!r} weeks is outside 1 to 26")
+    return value
+
+
 def _engine(settings: Settings):
     from burnout_lib.store.db import make_engine
 
@@ -227,6 +238,7 @@ def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.risk.features import weekly_features
     from burnout_lib.risk.model import save_model, train
+    from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
     feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
@@ -237,21 +249,44 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
         )
     engine = _engine(settings)
     require_schema(engine)
-    features = weekly_features(engine, args.first, args.last)
-    model = train(features, feature_set, target_recall=args.target_recall,
+    features = consented_features(engine, weekly_features(engine, args.first, args.last))
+    horizon = args.horizon or settings.warning_horizon_weeks
+    model = train(features, feature_set, horizon, target_recall=args.target_recall,
                   high_precision=settings.high_risk_precision)  # fmt: skip
     version = save_model(model, engine, settings)
     m = model.card["metrics"]
     print(
-        f"model {version}: {model.card['chosen']} on {feature_set} features, threshold "
-        f"{model.threshold:.3f} (recall {m['recall']:.0%}, precision {m['precision']:.0%}, "
-        f"F1 {m['f1']:.0%} in person-grouped cross-validation); "
+        f"model {version}: {horizon}-week early warning, {model.card['chosen']} on {feature_set} "
+        f"features, threshold {model.threshold:.3f} (recall {m['recall']:.0%}, precision "
+        f"{m['precision']:.0%}, F1 {m['f1']:.0%} on people held out of training); "
         f"card: {settings.data_dir / model.card['path']}"
     )
     if args.promote:
         _promote(engine, settings, version, args.force)
     else:
         print(f"model {version} is a candidate: `burnout promote {version}` makes it live")
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.risk.evaluation import evaluate
+    from burnout_lib.risk.features import weekly_features
+    from burnout_lib.risk.scoring import consented_features
+    from burnout_lib.store.db import require_schema
+
+    feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
+    engine = _engine(settings)
+    require_schema(engine)
+    features = consented_features(engine, weekly_features(engine))
+    result = evaluate(
+        features,
+        args.train_until,
+        args.horizon or settings.warning_horizon_weeks,
+        feature_set,
+        target_recall=args.target_recall,
+        high_precision=settings.high_risk_precision,
+        progress=not args.quiet,
+    )
+    print(result.text())
 
 
 def _promote(engine, settings: Settings, model_id: int, force: bool) -> None:
@@ -461,6 +496,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="make the new model live (if no worse than the live one)",
     )
     training.add_argument("--force", action="store_true", help="with --promote: even if worse")
+    training.add_argument(
+        "--horizon",
+        type=_weeks,
+        metavar="WEEKS",
+        help="weeks the early warning looks ahead (default: 4, or BURNOUT_WARNING_HORIZON_WEEKS)",
+    )
+
+    evaluating = add(
+        "evaluate",
+        cmd_evaluate,
+        "measure the early warning as a deployment would: train on the weeks up to a cut-off, "
+        "report on the later weeks only, beside simple baselines",
+    )
+    evaluating.add_argument(
+        "--train-until",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="last training week (default: hold out the last 40%% of weeks)",
+    )
+    evaluating.add_argument(
+        "--horizon", type=_weeks, metavar="WEEKS", help="weeks the early warning looks ahead"
+    )
+    evaluating.add_argument("--feature-set", choices=("full", "checkin", "facial"))
+    evaluating.add_argument("--target-recall", type=float, default=0.95)
 
     promoting = add("promote", cmd_promote, "make a trained model the live one")
     promoting.add_argument("model_id", type=_row_id, metavar="MODEL_ID")

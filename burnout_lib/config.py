@@ -120,6 +120,8 @@ class Settings:
     #: Precision the model must reach for a week to count as *high* risk (moderate starts at the
     #: recall-first threshold chosen in training).
     high_risk_precision: float = 0.8
+    #: How many weeks ahead the early warning looks (a check-in at or above 50 within them).
+    warning_horizon_weeks: int = 4
     #: The request header holding the login the hospital's sign-in vouched for.
     user_header: str = DEFAULT_USER_HEADER
     #: When set, every request to the dashboard must carry it in `PROXY_SECRET_HEADER`.
@@ -169,6 +171,9 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
             f"BURNOUT_MIN_GROUP_SIZE={min_group} is below the privacy floor of "
             f"{PRIVACY_FLOOR_MINIMUM} people"
         )
+    horizon = _env_int("BURNOUT_WARNING_HORIZON_WEEKS", 4)
+    if not 1 <= horizon <= 26:
+        raise ConfigError(f"BURNOUT_WARNING_HORIZON_WEEKS={horizon} is outside 1 to 26 weeks")
     user_header = check_header_name(os.environ.get("BURNOUT_USER_HEADER") or DEFAULT_USER_HEADER)
     return Settings(
         db_url=url,
@@ -178,6 +183,7 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         facial_channel_enabled=_env_flag("BURNOUT_FACIAL_CHANNEL", True),
         min_group_size=min_group,
         high_risk_precision=_env_fraction("BURNOUT_HIGH_PRECISION", 0.8),
+        warning_horizon_weeks=horizon,
         user_header=user_header,
         proxy_secret=os.environ.get("BURNOUT_PROXY_SECRET") or None,
         demo_signin=_env_flag("BURNOUT_DEMO_SIGNIN", False),

@@ -24,7 +24,7 @@ from burnout_lib.privacy.accounts import (
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.risk.scoring import consented_features, score_weeks
 from burnout_lib.store import db
 
 
@@ -42,8 +42,12 @@ def build_demo(
         yield f"demo database already holds {counts['staff']:,} staff: keeping them"
     if db.row_counts(engine)["model_version"] == 0:
         feature_set = "full" if settings.facial_channel_enabled else "checkin"
+        features = consented_features(engine, weekly_features(engine))
         model = train(
-            weekly_features(engine), feature_set, high_precision=settings.high_risk_precision
+            features,
+            feature_set,
+            settings.warning_horizon_weeks,
+            high_precision=settings.high_risk_precision,
         )
         version = save_model(model, engine, settings, live=True)
         yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"

@@ -63,6 +63,37 @@ def test_staff_see_their_own_week_and_nobody_else(as_login) -> None:
     assert not [p for p in others("nurse-01") if p in shown]
 
 
+def test_a_week_says_what_was_measured_and_what_is_a_warning(as_login) -> None:
+    """The person's own answer is stated as a fact, the early warning as a chance ahead, and
+    the page explains both with the live model's horizon."""
+    page = text(html.unescape(as_login(H.NURSE_LOGIN).my_week.value))
+    assert "this week, measured: 60 (50–74, the burnout range)" in page
+    assert "early warning: 80% chance of a check-in of 50 or more within the next 4 weeks" in page
+    assert "What these scores mean" in page and "within the next 4 weeks will be 50 or more" in page
+    assert "early warning (next 4 weeks)" in page
+
+
+def test_a_skipped_week_shows_the_estimate_labelled_as_one(as_login, hospital) -> None:
+    with hospital.connect() as connection:
+        alert_id = connection.execute(select(db.alert.c.id)).scalars().first()
+        resident = connection.execute(
+            select(db.staff.c.id).where(db.staff.c.pseudonym == "resident-06")
+        ).scalar_one()
+    with hospital.begin() as connection:  # point the alert at a person who skipped the week
+        connection.execute(db.alert.update().where(db.alert.c.id == alert_id).values(
+            staff_id=resident, subject=f"staff:{resident}"))  # fmt: skip
+    app = as_login(H.OH_LOGIN)
+    app.alert_choice.value = alert_id
+    app.open_person.click()
+    [headline] = re.findall(r'data-headline="person">(.*?)</p>', app.my_week.value)
+    headline = text(html.unescape(headline))
+    now = H.level("resident-06", H.LAST)
+    assert f"estimate, not your answer: {H.ESTIMATE[now]:.0%} likely in the burnout range" in (
+        headline
+    )
+    assert "measured" not in headline and "early warning" in headline
+
+
 def test_managers_see_the_teams_of_their_units_only(as_login) -> None:
     app = as_login(H.MANAGER_LOGIN)
     assert app.tabs.titles == ("Team",)

@@ -8,7 +8,12 @@ import pytest
 
 from burnout_lib.emotions import EXPRESSION_SLUGS, summary_column
 from burnout_lib.errors import InvalidInput
-from burnout_lib.risk.features import FEATURE_SETS, feature_columns, weekly_features
+from burnout_lib.risk.features import (
+    FEATURE_SETS,
+    feature_columns,
+    warning_labels,
+    weekly_features,
+)
 from burnout_lib.store import db
 
 W = [dt.date(2026, 3, 2) + dt.timedelta(weeks=k) for k in range(6)]
@@ -54,6 +59,9 @@ def test_history_features_by_hand(engine) -> None:
     assert week3.mean_score_4w == pytest.approx(30.0)  # (20 + 40) / 2
     assert week3.checkins_4w == 2 and week3.weeks_since_checkin == 2
     assert week4.prev_score == 60 and week4.weeks_since_checkin == 1
+    # the early warning sees this week's answer and its change from the last one
+    assert week3.score_now == 60 and week3.score_change == 20  # 60 − 40, week 2 skipped
+    assert np.isnan(frame.loc[W[2]].score_now) and np.isnan(frame.loc[W[0]].score_change)
     assert week3.score == 60 and bool(week3.burnout) and not bool(frame.loc[W[0]].burnout)
     assert np.isnan(frame.loc[W[2]].score) and pd.isna(frame.loc[W[2]].burnout)
     # tiredness this week against the mean of earlier weeks (at least two)
@@ -86,6 +94,29 @@ def test_feature_sets() -> None:
     assert set(FEATURE_SETS["full"]) == set(FEATURE_SETS["checkin"]) | set(FEATURE_SETS["facial"])
     with pytest.raises(InvalidInput, match="'faces'"):
         feature_columns("faces")
+    for feature_set in ("full", "checkin"):
+        assert "score_now" in feature_columns(feature_set, "warning")
+        estimate = feature_columns(feature_set, "estimate")
+        assert "score_now" not in estimate and "score_change" not in estimate, "its own label"
+    assert "score_now" not in feature_columns("facial", "warning")
+    with pytest.raises(InvalidInput, match="'later'"):
+        feature_columns("full", "later")
+
+
+def test_warning_label_looks_ahead_over_the_horizon(engine) -> None:
+    """Week k is labelled from the check-ins of weeks k+1..k+2: burnout-range when any reaches
+    50, quiet when all stay below, unknown when none was given or the weeks are not over."""
+    add_history(engine, {0: 20, 1: 40, 2: 30, 3: 60, 5: 45}, {4: 0.5})
+    frame = weekly_features(engine)
+    labels = dict(zip(frame["week_start"], warning_labels(frame, horizon=2), strict=True))
+    assert labels[W[0]] is not pd.NA and not labels[W[0]], "weeks 1–2 answered 40 and 30"
+    assert labels[W[1]] and labels[W[2]], "week 3 answered 60"
+    assert labels[W[3]] is not pd.NA and not labels[W[3]], "week 5 answered 45, week 4 skipped"
+    assert labels[W[4]] is pd.NA, "the weeks after week 4 are not over"
+    cut = warning_labels(frame, horizon=2, known_until=W[3])
+    assert pd.isna(cut[frame["week_start"] == W[2]]).all(), "week 4 lies past the cut-off"
+    with pytest.raises(InvalidInput, match="at least 1 week"):
+        warning_labels(frame, horizon=0)
 
 
 def test_empty_database_gives_an_empty_matrix(engine) -> None:

@@ -524,12 +524,13 @@ def test_import_legacy_mutated_files(hospital: Hospital) -> None:
 # --------------------------------------------------------------------------------------------
 # The `burnout` command's arguments
 
-#: Sub-commands that serve forever, or build and report a whole hospital: not fuzzed here.
-NOT_FUZZED = {"dashboard", "fake-hume", "demo", "report", "train"}
+#: Sub-commands that serve forever, or build, train on and report a whole hospital: not fuzzed
+#: here (`test_evaluation.py` checks `evaluate`'s refusals).
+NOT_FUZZED = {"dashboard", "fake-hume", "demo", "report", "train", "evaluate"}
 COMMANDS = [
     "init-db", "mock", "mock-survey", "consent", "erase", "extract", "import-hume",
     "checkin import", "checkin template", "train", "score", "acknowledge", "checksum",
-    "account add", "account list", "account remove", "promote",
+    "account add", "account list", "account remove", "promote", "evaluate",
 ]  # fmt: skip
 FUZZED = [c for c in COMMANDS if c not in NOT_FUZZED]
 CLI_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)

@@ -54,7 +54,7 @@ def test_a_worse_model_needs_force(engine, settings, trained) -> None:
     worse = train(weekly_features(engine), "checkin", bootstrap_rounds=5, folds=3)
     worse.card["metrics"]["average_precision"] = 0.0
     candidate = save_model(worse, engine, settings)
-    with engine.begin() as connection:  # what the cross-validation would have recorded
+    with engine.begin() as connection:  # what its held-out people would have shown
         metrics = dict(
             connection.execute(
                 select(db.model_version.c.metrics).where(db.model_version.c.id == candidate)
@@ -70,7 +70,7 @@ def test_a_worse_model_needs_force(engine, settings, trained) -> None:
         lifecycle.promote(engine, settings, candidate)
     assert live(engine) == trained
     comparison = lifecycle.promote(engine, settings, candidate, force=True)
-    assert comparison.worse and "cross-validation" in comparison.basis
+    assert comparison.worse and "held-out people" in comparison.basis
     assert live(engine) == candidate
     with pytest.raises(NotFound, match="no model version 999"):
         lifecycle.promote(engine, settings, 999)

@@ -1,4 +1,5 @@
-"""Training on a mock hospital: person-grouped validation, recall-first threshold, model card."""
+"""Training on a mock hospital: the early warning and the same-week estimate, person-grouped
+validation, recall-first thresholds, and a model card measured on people held out of all of it."""
 
 import datetime as dt
 
@@ -11,7 +12,7 @@ from sklearn.metrics import roc_auc_score
 from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.hospital import MockSpec, write_mock
-from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.features import warning_labels, weekly_features
 from burnout_lib.risk.model import (
     confusion,
     load_model,
@@ -52,37 +53,89 @@ def test_threshold_is_chosen_for_recall_first() -> None:
     assert (counts["tp"], counts["fp"], counts["fn"]) == (4, 1, 0)
 
 
-def test_full_model_meets_the_recall_and_f1_targets(models) -> None:
-    card = models["full"].card
-    assert card["validation"].endswith("grouped by person")
-    assert card["metrics"]["recall"] >= 0.95, "the default target recall is met"
-    oof = models["full"].out_of_fold
-    at_90 = recall_first_threshold(oof.label.to_numpy(), oof.probability.to_numpy(), 0.90)
-    counts = confusion(oof.label.to_numpy(), oof.probability.to_numpy() >= at_90)
+def test_card_figures_come_from_people_held_out_of_fitting(models) -> None:
+    model = models["full"]
+    card, held_out = model.card, model.held_out
+    assert "figures measured on" in card["validation"]
+    people = card["data_window"]["people"]
+    assert held_out["staff_id"].nunique() == round(0.2 * people)
+    # recall on people the threshold never saw is close to, not pinned at, the target
+    assert 0.88 <= card["metrics"]["recall"] <= 1.0
+    at_90 = recall_first_threshold(held_out.label.to_numpy(), held_out.probability.to_numpy(), 0.9)
+    counts = confusion(held_out.label.to_numpy(), held_out.probability.to_numpy() >= at_90)
     assert counts["recall"] >= 0.90 and counts["f1"] >= 0.75, counts
 
 
-def test_facial_channel_adds_lift_over_checkins_alone(models) -> None:
-    full = models["full"].card["metrics"]["average_precision"]
-    checkin = models["checkin"].card["metrics"]["average_precision"]
+def test_thresholds_and_calibration_never_see_the_held_out_people(hospital, models) -> None:
+    """Rewriting every held-out person's answers leaves the thresholds exactly as they were:
+    only the card's figures, measured on those people, move."""
+    _, _, features, _ = hospital
+    options = {"bootstrap_rounds": 5, "candidates": ("logistic",)}
+    first = train(features, "checkin", **options)
+    held = features["staff_id"].isin(first.held_out["staff_id"].unique())
+    inverted = features.copy()
+    for column in ("score", "score_now"):
+        inverted.loc[held, column] = 100 - inverted.loc[held, column]
+    inverted["burnout"] = (inverted["score"] >= 50).astype("boolean").mask(inverted["score"].isna())
+    second = train(inverted, "checkin", **options)
+    assert set(second.held_out["staff_id"]) == set(first.held_out["staff_id"])
+    for target in ("warning", "estimate"):
+        a, b = getattr(first, target), getattr(second, target)
+        assert (a.threshold, a.high_threshold) == (b.threshold, b.high_threshold)
+        probe = np.linspace(0, 1, 11)
+        np.testing.assert_array_equal(a.calibrator.predict(probe), b.calibrator.predict(probe))
+    assert first.card["metrics"]["recall"] != second.card["metrics"]["recall"]
+
+
+def test_facial_channel_lifts_the_same_week_estimate(models) -> None:
+    """For a week without a check-in, the face is the freshest evidence there is."""
+    full = models["full"].card["estimate"]["metrics"]["average_precision"]
+    checkin = models["checkin"].card["estimate"]["metrics"]["average_precision"]
     assert full > checkin + 0.02
 
 
-def test_probabilities_follow_the_latent_truth(hospital, models) -> None:
+def test_early_warning_follows_the_latent_truth_of_the_weeks_ahead(hospital, models) -> None:
     _, _, features, truth = hospital
-    oof = models["full"].out_of_fold.merge(
+    held = models["full"].held_out.merge(
         features[["staff_id", "week_start", "pseudonym"]], on=["staff_id", "week_start"]
     )
-    oof["week_start"] = pd.to_datetime(oof["week_start"])
     truth = truth.assign(week_start=pd.to_datetime(truth["week_start"]))
-    joined = oof.merge(truth, on=["pseudonym", "week_start"])
-    assert len(joined) == len(oof)
-    assert roc_auc_score(joined["burnout"], joined["probability"]) > 0.85
+    latent = truth.set_index(["pseudonym", "week_start"])["burnout"].astype(float)
+    ahead = np.zeros(len(held))
+    for weeks in range(1, 5):
+        later = pd.MultiIndex.from_arrays(
+            [held["pseudonym"], pd.to_datetime(held["week_start"]) + pd.Timedelta(weeks=weeks)]
+        )
+        ahead = np.fmax(ahead, latent.reindex(later).to_numpy())
+    assert roc_auc_score(ahead > 0, held["probability"]) > 0.85
 
 
-def test_calibration_improves_the_brier_score(models) -> None:
-    metrics = models["full"].card["metrics"]
-    assert metrics["brier_calibrated"] <= metrics["brier_uncalibrated"]
+def test_calibration_holds_on_held_out_people(models) -> None:
+    card = models["full"].card
+    base_rate = models["full"].held_out["label"].mean()
+    assert card["metrics"]["brier"] < base_rate * (1 - base_rate), "better than the base rate"
+    for point in card["reliability"]:
+        if point["weeks"] >= 50:
+            assert abs(point["predicted"] - point["observed"]) < 0.15, point
+
+
+def test_early_warning_labels_end_where_the_data_ends(hospital) -> None:
+    """Training up to a cut-off reads no later check-in: the weeks whose horizon reaches past it
+    have no label, and the card's window ends there."""
+    _, _, features, _ = hospital
+    cutoff = dt.date(2026, 5, 4)
+    early = features[pd.to_datetime(features["week_start"]) <= pd.Timestamp(cutoff)]
+    model = train(early, "checkin", known_until=cutoff, with_estimate=False,
+                  bootstrap_rounds=3, candidates=("logistic",))  # fmt: skip
+    labelled = warning_labels(early, 4, cutoff).notna()
+    assert pd.to_datetime(early.loc[labelled, "week_start"]).max() <= pd.Timestamp(
+        cutoff - dt.timedelta(weeks=4)
+    )
+    assert model.card["data_window"]["last_week"] == cutoff.isoformat()
+    assert model.card["data_window"]["weeks_labelled"] == int(labelled.sum())
+    assert model.estimate is None
+    with pytest.raises(InvalidInput, match="without the same-week estimate"):
+        model.estimate_probability(early.head(3))
 
 
 def test_model_card_describes_groups_and_versions(models) -> None:
@@ -95,6 +148,8 @@ def test_model_card_describes_groups_and_versions(models) -> None:
     text = model_card_markdown(card)
     assert "unit: Intensive care" in text and "95% interval" in text
     assert card["high_threshold"] > card["threshold"]
+    assert "within the next 4 weeks" in card["label"]
+    assert "Same-week estimate" in text and "Brier score" in text
 
 
 def test_save_and_load_check_versions_and_features(hospital, models, tmp_path) -> None:
@@ -115,11 +170,16 @@ def test_save_and_load_check_versions_and_features(hospital, models, tmp_path) -
     joblib.dump(saved, old)
     with pytest.raises(InvalidInput, match="trained with scikit-learn 0.24.2"):
         load_model(old)
+    saved = joblib.load(path)
+    earlier = {k: v for k, v in saved.items() if k not in ("warning", "estimate", "horizon")}
+    joblib.dump({**earlier, "columns": saved["warning"].columns}, old)
+    with pytest.raises(InvalidInput, match="retrain it"):
+        load_model(old)
 
 
 def test_training_needs_both_classes(hospital) -> None:
     _, _, features, _ = hospital
-    calm = features.assign(burnout=False)
+    calm = features.assign(burnout=False, score=features["score"].clip(upper=40))
     with pytest.raises(InvalidInput, match="above and below"):
         train(calm, "checkin")
 
@@ -130,7 +190,7 @@ def test_checkin_only_model_trains_without_any_recording(hospital) -> None:
     no_faces = features.copy()
     no_faces[facial] = np.nan
     model = train(no_faces, "checkin", bootstrap_rounds=10, candidates=("logistic",))
-    assert model.card["feature_set"] == "checkin" and model.card["metrics"]["recall"] >= 0.95
+    assert model.card["feature_set"] == "checkin" and model.card["metrics"]["recall"] >= 0.88
     assert dt.date.fromisoformat(model.card["data_window"]["first_week"]) == dt.date(2026, 1, 5)
 
 
@@ -138,10 +198,10 @@ def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(hospital) -> N
     _, _, features, _ = hospital
     model = train(features, "checkin", bootstrap_rounds=5, validation_people=120,
                   candidates=("logistic",))  # fmt: skip
-    assert model.card["validation"].endswith("on 120 people drawn at random")
-    labelled = features[features["burnout"].notna()]
+    assert "on 120 people drawn at random" in model.card["validation"]
+    labelled = features[warning_labels(features).notna()]
     assert model.card["data_window"]["people"] == labelled["staff_id"].nunique()
-    assert model.out_of_fold["staff_id"].nunique() == 120
+    assert model.held_out["staff_id"].nunique() == round(0.2 * labelled["staff_id"].nunique())
 
 
 def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> None:

@@ -147,3 +147,31 @@ def test_drivers_name_only_what_the_person_shared(engine, settings, trained) -> 
     assert not (named[without_face].map(lambda n: bool(n & FACIAL_DRIVERS))).any()
     assert named[rows["shares_face"]].map(lambda n: bool(n & FACIAL_DRIVERS)).any()
     assert named.map(lambda n: "missed check-ins" in n).any()
+    # this week's answer is a driver only in a week the person answered
+    assert not named[rows["checkin_score"].isna()].map(lambda n: "this week's check-in" in n).any()
+
+
+def test_a_skipped_week_gets_an_estimate_and_an_answered_week_does_not(
+    engine, settings, trained
+) -> None:
+    """Measured and estimated are never confused: an answered week stores no estimate, and a
+    skipped week's level is never below its estimate's."""
+    from burnout_lib.risk.scoring import latest_model
+
+    score_weeks(engine, settings, START, START + dt.timedelta(weeks=11), trained)
+    rows = risk_rows(engine, trained)
+    answered, skipped = rows[rows["checkin_score"].notna()], rows[rows["checkin_score"].isna()]
+    assert len(skipped) > 20, "the mock hospital skips some weeks"
+    assert answered["estimate_probability"].isna().all()
+    assert skipped["estimate_probability"].between(0, 1).all()
+    model, _ = latest_model(engine, settings, trained)
+    rank = {level: k for k, level in enumerate(db.RISK_LEVELS)}
+    estimate_levels = model.estimate.level(skipped["estimate_probability"].to_numpy())
+    assert (skipped["level"].map(rank).to_numpy() >= pd.Series(estimate_levels).map(rank)).all()
+    warning_levels = model.level(rows["probability"].to_numpy())
+    assert (rows["level"].map(rank).to_numpy() >= pd.Series(warning_levels).map(rank)).all()
+    with engine.connect() as connection:
+        horizon = connection.execute(
+            select(db.model_version.c.horizon_weeks).where(db.model_version.c.id == trained)
+        ).scalar_one()
+    assert horizon == 4 == model.horizon

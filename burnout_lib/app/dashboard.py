@@ -33,17 +33,14 @@ from burnout_lib.plots import RISK_COLOURS
 from burnout_lib.privacy import access
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
 from burnout_lib.privacy.suppression import TOTAL, shown, shown_share
+from burnout_lib.risk.scoring import what_scores_mean
 from burnout_lib.store import db
 
 log = logging.getLogger(__name__)
 
 ALL_ROLES = "All roles"
-MEANING = (
-    "Your own check-in answer comes first: a score of 50 or more (out of 100) is the burnout "
-    "range of the Copenhagen Burnout Inventory, and a week you answered is never shown below "
-    "what you told us (50–74 at least moderate, 75 or more high). The model adds to that from "
-    "your recent check-ins and, if you agreed to share them, the facial expression scores of "
-    "your weekly clip; a week you did not answer shows the model's estimate, labelled as one. "
+#: Said after the shared description of the scores.
+MEANING_AFTER = (
     "Expression scores measure facial movement as a model perceives it, not what you feel. A "
     "level is a prompt for a conversation, not a diagnosis; only you and occupational health "
     "see this page's personal view."
@@ -150,6 +147,7 @@ class Dashboard:
         self.person_pseudonym: str | None = None
         self.model_version_id: int | None = None
         self.threshold: float | None = None
+        self.horizon: int = settings.warning_horizon_weeks
         self.scored: set[date] = set()
         self._filling_roles = False
         self.header = widgets.HTML()
@@ -208,11 +206,13 @@ class Dashboard:
                     "`burnout train` and `burnout score --week YYYY-MM-DD`, then reload this page.",
                     "empty",
                 )
-            self.threshold = connection.execute(
-                select(db.model_version.c.threshold).where(
+            live = connection.execute(
+                select(db.model_version.c.threshold, db.model_version.c.horizon_weeks).where(
                     db.model_version.c.id == self.model_version_id
                 )
-            ).scalar_one()
+            ).one()
+            self.threshold = live.threshold
+            self.horizon = live.horizon_weeks or self.horizon
             self.scored = set(views.scored_weeks(connection, self.model_version_id))
             weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
             unit_names = views.units(connection, viewer)
@@ -380,12 +380,15 @@ class Dashboard:
 
     # --- My week -----------------------------------------------------------------------------
 
+    def _meaning(self) -> str:
+        return f"{what_scores_mean(self.horizon)} {MEANING_AFTER}"
+
     def _person_view(self) -> str:
         week, pseudonym = self.week.value, self.person_pseudonym
         parts = ['<section data-view="my-week">']
         if not pseudonym:
             parts.append(notice("Open a person's page from the Alerts tab.", "choose"))
-            parts.append(f'<p class="muted">{_escape(MEANING)}</p></section>')
+            parts.append(f'<p class="muted">{_escape(self._meaning())}</p></section>')
             return "".join(parts)
         with self.engine.connect() as connection:
             person = views.person_weeks(
@@ -406,7 +409,8 @@ class Dashboard:
         else:
             parts.append(
                 f'<p class="headline" data-headline="person">{level_badge(now["level"])} risk · '
-                f"{_this_week(now)} · main drivers: {_escape(now['drivers'])}</p>"
+                f"{_this_week(now, self.horizon)} · what raises the early warning: "
+                f"{_escape(now['drivers'])}</p>"
             )
         fig = weekly_plots.risk_timeline(person.log, week, self.threshold)
         parts.append(figure_html(fig, "risk-timeline"))
@@ -415,14 +419,15 @@ class Dashboard:
                 {
                     "week starting": person.log["week_start"].map(_week_label),
                     "risk level": person.log["level"].map(level_badge),
-                    "probability": person.log["probability"].map("{:.0%}".format),
-                    "check-in score (0–100)": person.log["checkin_score"].map(_score),
                     "this week": person.log.apply(_measured_or_estimate, axis=1),
-                    "main drivers": person.log["drivers"],
+                    f"early warning (next {self.horizon} weeks)": person.log["probability"].map(
+                        "{:.0%}".format
+                    ),
+                    "what raises it": person.log["drivers"],
                 }
             ).iloc[::-1]
             parts.append("<h3>Your weekly log</h3>")
-            parts.append(table_html(log_table, "risk-log", ("main drivers",)))
+            parts.append(table_html(log_table, "risk-log", ("this week", "what raises it")))
         parts.append(figure_html(weekly_plots.expression_trends(person.expressions),
                                  "expression-trends"))  # fmt: skip
         parts.append("<h3>Alerts and what may help</h3>")
@@ -439,7 +444,7 @@ class Dashboard:
                 }
             )
             parts.append(table_html(alerts, "person-alerts", ("why", "what may help")))
-        parts.append(f"<h3>What these scores mean</h3><p>{_escape(MEANING)}</p></section>")
+        parts.append(f"<h3>What these scores mean</h3><p>{_escape(self._meaning())}</p></section>")
         return "".join(parts)
 
     # --- Team --------------------------------------------------------------------------------
@@ -553,20 +558,28 @@ def _benchmark_text(team: views.TeamWeeks) -> str:
     )
 
 
-def _this_week(row: pd.Series) -> str:
-    """The week's fact (their own answer and its band) or, without one, the model's estimate."""
-    if pd.isna(row["checkin_score"]):
-        return (
-            f"no check-in this week: estimate from the model, probability {row['probability']:.0%}"
-        )
-    return (
-        f"this week, measured: {_score(row['checkin_score'])} "
-        f"({BAND_WORDS[row['measured_band']]}) · model probability {row['probability']:.0%}"
+def _this_week(row: pd.Series, horizon: int) -> str:
+    """The week's fact (their own answer and its band) or, without one, the model's estimate, then
+    the early warning: never one mistaken for the other."""
+    warning = (
+        f"early warning: {row['probability']:.0%} chance of a check-in of 50 or more within the "
+        f"next {horizon} weeks"
     )
+    return f"{_measured_or_estimate(row)} · {warning}"
 
 
 def _measured_or_estimate(row: pd.Series) -> str:
-    return "estimate" if pd.isna(row["checkin_score"]) else "measured"
+    if pd.isna(row["checkin_score"]):
+        estimate = row.get("estimate_probability")
+        if estimate is None or pd.isna(estimate):
+            return "no check-in this week (no estimate)"
+        return (
+            f"no check-in this week: estimate, not your answer: {estimate:.0%} likely in the "
+            "burnout range"
+        )
+    return (
+        f"this week, measured: {_score(row['checkin_score'])} ({BAND_WORDS[row['measured_band']]})"
+    )
 
 
 def _score(value: object) -> str:

@@ -105,8 +105,9 @@ class PersonWeeks:
     unit: str
     role: str
     week: date
-    #: week_start, level, probability, checkin_score, work_score, drivers (plain words),
-    #: measured_band (the CBI band of their own answer; missing in a week they did not answer)
+    #: week_start, level, probability (the early warning), estimate_probability (weeks without
+    #: a check-in), checkin_score, work_score, drivers (plain words), measured_band (the CBI
+    #: band of their own answer; missing in a week they did not answer)
     log: pd.DataFrame
     #: week_start, fatigue, protective, fatigue_baseline, protective_baseline
     expressions: pd.DataFrame
@@ -161,6 +162,7 @@ def _person_log(
             risk.c.week_start,
             risk.c.level,
             risk.c.probability,
+            risk.c.estimate_probability,
             checkin.c.score.label("checkin_score"),
             checkin.c.work_score,
             risk.c.drivers,

@@ -29,8 +29,9 @@ def _week_axis(ax, weeks) -> None:
 
 
 def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Figure:
-    """A person's weekly burnout probability, each week coloured by its risk level."""
-    title = "Your weekly burnout risk"
+    """A person's weekly early-warning probability, each week coloured by its risk level (which
+    is never below what their own answer said)."""
+    title = "Your early warning, week by week"
     fig = _figure(7.5, 3.4)
     if log.empty:
         return _empty(fig, title, "no scored weeks yet")
@@ -48,7 +49,7 @@ def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Fi
                    label=f"moderate risk from {threshold:.0%}")  # fmt: skip
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-    ax.set_ylabel("burnout probability")
+    ax.set_ylabel("early-warning probability")
     _week_axis(ax, weeks)
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")

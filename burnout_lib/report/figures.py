@@ -268,6 +268,7 @@ def _model(connection: Connection, model_version_id: int) -> dict:
         "precision": metrics.get("precision"),
         "weeks_labelled": window.get("weeks_labelled"),
         "people": window.get("people"),
+        "horizon_weeks": row["horizon_weeks"],
     }
 
 

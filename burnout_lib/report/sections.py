@@ -165,13 +165,20 @@ def about(report: WeeklyReport) -> str:
     def pct(value: object) -> str:
         return "n/a" if value is None else f"{float(value):.0%}"
 
+    horizon = model.get("horizon_weeks") or 4
     return "\n".join(
         [
+            "- A week's risk level is the highest of what the person's own check-in says (a "
+            "fact: 50–74 at least moderate, 75 or more high; never shown as low) or, in a week "
+            "they skipped, the model's estimate, and the model's early warning: the chance of "
+            f"a check-in of 50 or more within the next {horizon} weeks.",
             f"- Risk scores from model version {model['id']} (`{model['name']}`, trained "
             f"{model['trained_at']} on {model['weeks_labelled'] or 0:,} labelled weeks of "
-            f"{model['people'] or 0:,} people). In validation it found {pct(model['recall'])} "
-            f"of burnt-out weeks; {pct(model['precision'])} of the weeks it flagged were "
-            "burnout. It is tuned to miss few people, at the price of some false alarms.",
+            f"{model['people'] or 0:,} people). On people held out of its training, its early "
+            f"warning found {pct(model['recall'])} of the weeks followed by burnout; "
+            f"{pct(model['precision'])} of the weeks it flagged were. It is tuned to miss few "
+            "people, at the price of some false alarms; `burnout evaluate` measures it on later "
+            "weeks.",
             "- Expression scores measure facial movement as a model perceives it, not what "
             "anyone feels. A risk level is a prompt for a conversation, not a diagnosis.",
             f"- Privacy floor: {report.floor} people. Data fingerprint (SHA-256 of the counts "

@@ -3,7 +3,7 @@
 Rules for a person:
 - `first_high`: at high risk for the first time (under any model version);
 - `sustained`: moderate or high for 3 weeks running;
-- `rising_fast`: the model's probability up by 30 percentage points or more over 4 weeks;
+- `rising_fast`: the early-warning probability up by 30 percentage points or more over 4 weeks;
 - `reminder`: still in the burnout range (high risk, or their own check-in at 50 or more) every
   4 weeks running while their alert is open and nobody has acknowledged it.
 A person's alert stays open until someone acknowledges it or their level falls back to low (the
@@ -231,7 +231,7 @@ def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dic
             if start is not None and pd.notna(start) and row["probability"] - start >= RISING_BY:
                 rise = (row["probability"] - start) * 100
                 reason = (
-                    f"the model's probability rose by {rise:.0f} percentage points over "
+                    f"the early-warning probability rose by {rise:.0f} percentage points over "
                     f"{RISING_WEEKS} weeks"
                 )
                 found.append(("rising_fast", reason))

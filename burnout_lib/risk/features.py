@@ -1,12 +1,19 @@
 """The person × week feature matrix the model learns from and scores.
 
 One row per person and week with any data (a check-in or a recording). Every feature uses only what
-was known by the end of that week: this week's expression scores, earlier check-ins (never this
-week's, which is the label), and the person's own recent past as a baseline.
+was known by the end of that week: this week's check-in and expression scores, earlier check-ins,
+and the person's own recent past as a baseline.
+
+The model answers two questions (`TARGETS`), and each sees only what it may:
+- `warning`, the early warning: will this person's check-in be at or above 50 at a check-in within
+  the next `horizon` weeks? It sees everything known by the end of the week, this week's check-in
+  included. Its label (`warning_labels`) comes from later check-ins;
+- `estimate`, for a week the person skipped: would this week's check-in have been at or above 50?
+  It never sees this week's check-in, which is its label.
 
 Feature sets, so a deployment without the facial channel still works:
-- `checkin`: check-in history (last score, recent mean, answered weeks, weeks since the last one),
-  unit, role and shift pattern;
+- `checkin`: check-in history (last score, recent mean, answered weeks, weeks since the last one;
+  for the warning also this week's score and its change), unit, role and shift pattern;
 - `facial`: this week's expression scores, their change from the person's own baseline (the mean
   of their previous `BASELINE_WEEKS` weeks with a recording), the 4-week trend of fatigue, and the
   number of recordings, with unit, role and shift;
@@ -38,6 +45,11 @@ EXPRESSION_FEATURES = ("fatigue", "protective", *(slug(e) for e in SINGLE_EXPRES
 
 CATEGORICAL = ("unit", "role", "shift_pattern")
 CHECKIN_FEATURES = ("prev_score", "mean_score_4w", "checkins_4w", "weeks_since_checkin")
+#: This week's own answer: the early warning uses it; the same-week estimate never does.
+CURRENT_CHECKIN = ("score_now", "score_change")
+BURNOUT_CUTOFF = 50
+DEFAULT_HORIZON = 4
+TARGETS = ("warning", "estimate")
 FACIAL_FEATURES = (
     *EXPRESSION_FEATURES,
     *(f"{name}_dev" for name in EXPRESSION_FEATURES),
@@ -51,6 +63,7 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
 }
 #: Features grouped the way people think about them; risk drivers are reported per group.
 DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
+    "this week's check-in": CURRENT_CHECKIN,
     "recent check-in scores": ("prev_score", "mean_score_4w"),
     "missed check-ins": ("checkins_4w", "weeks_since_checkin"),
     "fatigue-related expressions": (
@@ -68,12 +81,51 @@ DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def feature_columns(feature_set: str) -> list[str]:
-    """The columns of a feature set, or a clear error naming the known sets."""
+def feature_columns(feature_set: str, target: str = "warning") -> list[str]:
+    """The columns a target's model uses from a feature set, or a clear error naming the known
+    sets. The early warning adds this week's check-in to any set with check-in history."""
     if feature_set not in FEATURE_SETS:
         known = ", ".join(FEATURE_SETS)
         raise InvalidInput(f"unknown feature set {feature_set!r} (use one of: {known})")
-    return list(FEATURE_SETS[feature_set])
+    if target not in TARGETS:
+        raise InvalidInput(f"unknown target {target!r} (use one of: {', '.join(TARGETS)})")
+    columns = list(FEATURE_SETS[feature_set])
+    if target == "warning" and "prev_score" in columns:
+        columns[:0] = CURRENT_CHECKIN
+    return columns
+
+
+def warning_labels(
+    features: pd.DataFrame, horizon: int = DEFAULT_HORIZON, known_until: date | None = None
+) -> pd.Series:
+    """The early warning's label for each row: True when the person's check-in is at or above the
+    cut-off at some check-in in the `horizon` weeks after the row's week, False when they checked
+    in during those weeks and stayed below it, missing when they did not check in or when the
+    weeks reach past `known_until` (default: the last week in `features`), so a window that is
+    still open never counts as a quiet one.
+
+    Only the check-ins in `features` are read: pass the weeks up to a cut-off and no later answer
+    can leak into the labels.
+    """
+    if horizon < 1:
+        raise InvalidInput(f"the warning horizon must be at least 1 week, not {horizon}")
+    weeks = pd.to_datetime(features["week_start"])
+    answered = features["score"].notna()
+    lookup = pd.Series(
+        features.loc[answered, "score"].to_numpy(dtype=float),
+        index=pd.MultiIndex.from_arrays(
+            [features.loc[answered, "staff_id"].to_numpy(), weeks[answered].to_numpy()]
+        ),
+    )
+    worst = np.full(len(features), np.nan)
+    for ahead in range(1, horizon + 1):
+        later = pd.MultiIndex.from_arrays(
+            [features["staff_id"].to_numpy(), (weeks + pd.Timedelta(weeks=ahead)).to_numpy()]
+        )
+        worst = np.fmax(worst, lookup.reindex(later).to_numpy())
+    label = pd.Series(worst >= BURNOUT_CUTOFF, index=features.index, dtype="boolean")
+    last = pd.Timestamp(known_until) if known_until is not None else weeks.max()
+    return label.mask(np.isnan(worst) | (weeks + pd.Timedelta(weeks=horizon) > last))
 
 
 def weekly_expression_means(
@@ -145,9 +197,10 @@ def weekly_features(
 ) -> pd.DataFrame:
     """The feature matrix for weeks `first`..`last` (all weeks when None).
 
-    Columns: `staff_id`, `pseudonym`, `week_start`, every feature of the `full` set, `score`
-    (this week's check-in, the label's source; missing when not answered) and `burnout`
-    (score ≥ 50; missing when there is no score).
+    Columns: `staff_id`, `pseudonym`, `week_start`, every feature of the `full` set and this
+    week's check-in (`CURRENT_CHECKIN`), `score` (this week's check-in, the labels' source;
+    missing when not answered) and `burnout` (score ≥ 50, the estimate's label; missing when
+    there is no score).
     """
     history_start = first - timedelta(weeks=BASELINE_WEEKS + 1) if first else None
     checkins = _checkins(engine, history_start, last)
@@ -163,6 +216,8 @@ def weekly_features(
 
     answered = rows["score"].notna().astype(float)
     rows["prev_score"] = rows["score"].groupby(by).shift(1)
+    rows["score_now"] = rows["score"]
+    rows["score_change"] = rows["score"] - rows["prev_score"].groupby(by).ffill()
     rows["mean_score_4w"] = _past(rows["score"], by, HISTORY_WEEKS, "mean")
     rows["checkins_4w"] = _past(answered, by, HISTORY_WEEKS, "sum")
     last_answered = rows["week_start"].where(rows["score"].notna()).groupby(by).shift(1)
@@ -181,10 +236,9 @@ def weekly_features(
     if first is not None:
         rows = rows[rows["week_start"] >= pd.Timestamp(first)]
     rows = rows.merge(_staff(engine), on="staff_id", how="left")
-    rows["burnout"] = (rows["score"] >= 50).astype("boolean").mask(rows["score"].isna())
+    rows["burnout"] = (rows["score"] >= BURNOUT_CUTOFF).astype("boolean").mask(rows["score"].isna())
     rows["week_start"] = rows["week_start"].dt.date
-    order = ["staff_id", "pseudonym", "week_start", *FEATURE_SETS["full"], "score", "burnout"]
-    return rows[order].reset_index(drop=True)
+    return rows[_ORDER].reset_index(drop=True)
 
 
 def _complete_weeks(rows: pd.DataFrame) -> pd.DataFrame:
@@ -247,6 +301,9 @@ def _trend(rows: pd.DataFrame, column: str, weeks: int) -> pd.Series:
     return slope.where(n >= 2)
 
 
+_ORDER = ["staff_id", "pseudonym", "week_start", *CURRENT_CHECKIN, *FEATURE_SETS["full"],
+          "score", "burnout"]  # fmt: skip
+
+
 def _empty() -> pd.DataFrame:
-    columns = ["staff_id", "pseudonym", "week_start", *FEATURE_SETS["full"], "score", "burnout"]
-    return pd.DataFrame(columns=columns)
+    return pd.DataFrame(columns=_ORDER)

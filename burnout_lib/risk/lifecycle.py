@@ -2,9 +2,10 @@
 
 Scoring, the dashboard, reports and alerts use the live model, so training (from the command
 line or a notebook) never changes what people see. Promoting a model that does worse than the
-live one needs `force`: the two are compared on the same held-out weeks, the labelled weeks after
-both models' training data (their own check-ins tell the truth there). When no such weeks exist
-yet, the comparison falls back to the two models' cross-validated figures, and says so.
+live one needs `force`: the two early warnings are compared on the same held-out weeks, the weeks
+after both models' training data whose horizon has passed (later check-ins tell the truth there).
+When no such weeks exist yet, the comparison falls back to the figures each model's card measured
+on its held-out people, and says so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
-from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.features import warning_labels, weekly_features
 from burnout_lib.risk.model import load_model
 from burnout_lib.risk.scoring import consented_features
 from burnout_lib.store import db
@@ -69,21 +70,23 @@ def compare(engine: Engine, settings: Settings, candidate_id: int, live_id: int)
     with engine.connect() as connection:
         candidate, live = _row(connection, candidate_id), _row(connection, live_id)
     after = max(_last_week(candidate), _last_week(live))
+    models = {
+        name: load_model(settings.data_dir / row.path)
+        for name, row in (("candidate", candidate), ("live", live))
+    }
+    horizon = models["candidate"].horizon
     # only the weeks neither model saw, computed as scoring computes them
-    held_out = consented_features(engine, weekly_features(engine, first=after + timedelta(weeks=1)))
-    held_out = held_out[
-        (pd.to_datetime(held_out["week_start"]) > pd.Timestamp(after)) & held_out["score"].notna()
-    ]
-    labels = (held_out["score"] >= 50).to_numpy()
+    later = consented_features(engine, weekly_features(engine, first=after + timedelta(weeks=1)))
+    later = later[pd.to_datetime(later["week_start"]) > pd.Timestamp(after)]
+    label = warning_labels(later, horizon) if len(later) else pd.Series(dtype="boolean")
+    held_out = later[label.notna()]
+    labels = label[label.notna()].astype(bool).to_numpy()
     if len(held_out) >= MIN_HELD_OUT and 0 < labels.sum() < len(labels):
-        scores = {
-            name: load_model(settings.data_dir / row.path).probability(held_out)
-            for name, row in (("candidate", candidate), ("live", live))
-        }
+        scores = {name: model.probability(held_out) for name, model in models.items()}
         weeks = pd.to_datetime(held_out["week_start"])
         basis = (
             f"the held-out weeks {weeks.min():%Y-%m-%d} to {weeks.max():%Y-%m-%d} "
-            f"({len(held_out):,} person-weeks)"
+            f"({len(held_out):,} person-weeks, {horizon}-week early warning)"
         )
         return Comparison(
             float(average_precision_score(labels, scores["candidate"])),
@@ -93,7 +96,7 @@ def compare(engine: Engine, settings: Settings, candidate_id: int, live_id: int)
     return Comparison(
         float(candidate.metrics["metrics"]["average_precision"]),
         float(live.metrics["metrics"]["average_precision"]),
-        "each model's cross-validation (no labelled weeks after both models' data yet)",
+        "each model's held-out people (no labelled weeks after both models' data yet)",
     )
 
 

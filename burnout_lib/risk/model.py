@@ -1,25 +1,36 @@
-"""Training the burnout model: candidates, person-grouped validation, calibration, a recall-first
-threshold, and a model card.
+"""Training the risk model: two calibrated classifiers, person-grouped validation, recall-first
+thresholds, figures measured on people the fitting never saw, and a model card.
 
-The label is the Copenhagen Burnout Inventory personal score of the same week (≥ 50). Missing a
-burnt-out person costs more than a false alarm, so the decision threshold is the highest one that
-keeps recall at the target (0.95 by default) in cross-validation, and the precision and F1 that
-costs are reported next to it. Cross-validation folds never put one person in both training and
-validation, and every feature only uses what was known by the end of its week.
+A trained model answers two questions (`features.TARGETS`):
+- the *early warning*: will the person's check-in be at or above 50 at a check-in within the next
+  `horizon` weeks, from everything known by the end of this week (this week's check-in included);
+- the *estimate* for a week the person did not answer: would their check-in have been at or
+  above 50 this week.
+
+For each, candidates are compared in cross-validation folds that never split a person, the best
+is calibrated (isotonic) on its out-of-fold predictions, and the decision threshold is the highest
+one that keeps recall at the target (0.95 by default): missing a burnt-out person costs more than
+a false alarm. A share of people (`check_share`) is kept out of all of that, and the card's figures
+(recall, precision, F1, average precision, Brier score, the reliability curve and their intervals)
+are measured on them, so the card never grades the calibrator on the data it was fitted on.
+`risk.evaluation` goes further and measures the model as a deployment would meet it: on later
+weeks.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -36,11 +47,20 @@ from threadpoolctl import threadpool_limits
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput
-from burnout_lib.risk.features import CATEGORICAL, feature_columns
+from burnout_lib.risk.features import (
+    CATEGORICAL,
+    DEFAULT_HORIZON,
+    feature_columns,
+    warning_labels,
+)
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
 
 CANDIDATES = ("logistic", "gradient_boosting")
+#: Person-weeks from which the two targets are fitted in parallel processes.
+PARALLEL_FROM = 20_000
+#: Columns training reads besides the features: who, when, and the groups recall is reported by.
+_KEYS = ("staff_id", "week_start", "unit", "role")
 DEFAULT_TARGET_RECALL = 0.95
 DEFAULT_HIGH_PRECISION = 0.8
 
@@ -157,28 +177,47 @@ def _bootstrap(labels, scores, groups, threshold, rounds: int, seed: int) -> dic
         for name in ("recall", "precision", "f1"):
             draws[name].append(counts[name])
         draws["average_precision"].append(average_precision_score(y, s))
-    return {name: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))]
-            for name, v in draws.items()}  # fmt: skip
+    return {
+        name: [float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5))]
+        if v
+        else [float("nan"), float("nan")]
+        for name, v in draws.items()
+    }
+
+
+def reliability(labels: np.ndarray, probability: np.ndarray, bins: int = 10) -> list[dict]:
+    """Mean predicted probability against the observed rate, per probability bin with weeks."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(probability, edges[1:-1]), 0, bins - 1)
+    curve = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            curve.append(
+                {
+                    "predicted": float(probability[inside].mean()),
+                    "observed": float(labels[inside].mean()),
+                    "weeks": int(inside.sum()),
+                }
+            )
+    return curve
 
 
 @dataclass
-class TrainedModel:
-    """A fitted pipeline, its calibration, thresholds and the card that describes it."""
+class TargetModel:
+    """One calibrated classifier: its pipeline, calibration and the two level thresholds."""
 
-    name: str
-    feature_set: str
+    target: str
     columns: list[str]
     pipeline: Pipeline
     calibrator: IsotonicRegression
     threshold: float
     high_threshold: float
+    #: typical (training median or mode) value of each column, for reading drivers
     reference: dict[str, object]
-    card: dict = field(default_factory=dict)
-    #: Calibrated out-of-fold predictions from training (for plots; not saved with the model).
-    out_of_fold: pd.DataFrame | None = None
 
     def probability(self, features: pd.DataFrame) -> np.ndarray:
-        """Calibrated burnout probability for each row."""
+        """Calibrated probability for each row."""
         with threadpool_limits(limits=1):
             raw = self.pipeline.predict_proba(features[self.columns])[:, 1]
         return self.calibrator.predict(raw)
@@ -191,6 +230,44 @@ class TrainedModel:
         return levels
 
 
+@dataclass
+class TrainedModel:
+    """The early warning and the same-week estimate, trained together, and their card."""
+
+    name: str
+    feature_set: str
+    horizon: int
+    warning: TargetModel
+    estimate: TargetModel | None
+    card: dict = field(default_factory=dict)
+    #: The early warning's calibrated predictions for the people held out of fitting,
+    #: calibration and thresholds (for plots; not saved with the model).
+    held_out: pd.DataFrame | None = None
+
+    @property
+    def threshold(self) -> float:
+        return self.warning.threshold
+
+    @property
+    def high_threshold(self) -> float:
+        return self.warning.high_threshold
+
+    def probability(self, features: pd.DataFrame) -> np.ndarray:
+        """The early warning: calibrated probability of a check-in at or above 50 within the
+        horizon."""
+        return self.warning.probability(features)
+
+    def level(self, probability: np.ndarray) -> np.ndarray:
+        """The early warning's level for each probability."""
+        return self.warning.level(probability)
+
+    def estimate_probability(self, features: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability that this week's check-in would have been at or above 50."""
+        if self.estimate is None:
+            raise InvalidInput(f"{self.name} was trained without the same-week estimate")
+        return self.estimate.probability(features)
+
+
 def library_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
@@ -200,129 +277,197 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def train(features: pd.DataFrame, feature_set: str = "full", **options) -> TrainedModel:
-    """Compare the candidates in person-grouped cross-validation, keep the best, calibrate it and
-    choose its thresholds; the returned model is refitted on all labelled weeks.
-
-    Options: `target_recall`, `high_precision`, `folds`, `seed`, `candidates`,
-    `bootstrap_rounds`, `validation_people` (with more people than this, candidates are
-    compared, calibrated and thresholded on that many drawn at random, and the final fit uses
-    everyone: the estimates settle long before, and training stays fast at hospital scale).
-    Runs single-threaded: on small machines the numeric libraries' thread
-    pools contend and slow training down many times over.
-    """
-    with threadpool_limits(limits=1):
-        return _train(features, feature_set, **options)
-
-
-def _train(
+def train(
     features: pd.DataFrame,
     feature_set: str = "full",
+    horizon: int = DEFAULT_HORIZON,
+    known_until: date | None = None,
+    with_estimate: bool = True,
+    **options,
+) -> TrainedModel:
+    """Train the early warning (and, unless `with_estimate` is False, the same-week estimate) on
+    `features`; every label comes from the check-ins in `features` up to `known_until` (default:
+    its last week), so passing the weeks up to a cut-off keeps every later week out.
+
+    Options: `target_recall`, `high_precision`, `folds`, `seed`, `candidates`,
+    `bootstrap_rounds`, `check_share` (the share of people held out to measure the card's
+    figures), `validation_people` (with more people than this, candidates are compared,
+    calibrated and thresholded on that many drawn at random, at most that many are held out for
+    the card, and the final fit uses everyone: the estimates settle long before, and training
+    stays fast at hospital scale).
+    Runs single-threaded: on small machines the numeric libraries' thread pools contend and slow
+    training down many times over.
+    """
+    warning_label = warning_labels(features, horizon, known_until)
+    jobs = [("warning", warning_label)]
+    if with_estimate:
+        jobs.append(("estimate", features["burnout"]))
+
+    # the two targets are independent: with two cores, fit them side by side, in processes that
+    # each stay single-threaded inside (only the columns a target needs travel to its process)
+    def job(target: str, label: pd.Series):
+        columns = feature_columns(feature_set, target)
+        needed = features[list(dict.fromkeys([*_KEYS, *columns]))]
+        return delayed(_fit_target)(needed, label, target, columns, **options)
+
+    # below a few tens of thousands of weeks, starting the processes costs more than it saves
+    workers = min(len(jobs), os.cpu_count() or 1) if len(features) >= PARALLEL_FROM else 1
+    with threadpool_limits(limits=1):
+        fitted = Parallel(n_jobs=workers)(job(target, label) for target, label in jobs)
+    warning, card, held_out = fitted[0]
+    estimate, estimate_card = (fitted[1][0], fitted[1][1]) if with_estimate else (None, None)
+    weeks = pd.to_datetime(features["week_start"])
+    labelled = warning_label.notna()
+    card = {
+        "name": f"burnout-{card['chosen']}-{feature_set}",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "label": f"CBI personal score >= 50 at a check-in within the next {horizon} weeks "
+        "(early warning)",
+        "horizon_weeks": horizon,
+        "data_window": {
+            "first_week": weeks.min().date().isoformat(),
+            "last_week": weeks.max().date().isoformat(),
+            "weeks_labelled": int(labelled.sum()),
+            "people": int(features.loc[labelled, "staff_id"].nunique()),
+            "positives": int(warning_label[labelled].astype(int).sum()),
+        },
+        "feature_set": feature_set,
+        **card,
+        "estimate": None if estimate is None else {
+            "label": "CBI personal score >= 50 in the same week, for weeks without a check-in",
+            **estimate_card,
+        },
+        "library_versions": library_versions(),
+    }  # fmt: skip
+    return TrainedModel(card["name"], feature_set, horizon, warning, estimate, card, held_out)
+
+
+def _fit_target(
+    features: pd.DataFrame,
+    label: pd.Series,
+    target: str,
+    columns: list[str],
     target_recall: float = DEFAULT_TARGET_RECALL,
     high_precision: float = DEFAULT_HIGH_PRECISION,
     folds: int = 5,
     seed: int = 0,
     candidates: tuple[str, ...] = CANDIDATES,
     bootstrap_rounds: int = 200,
-    validation_people: int = 1500,
-) -> TrainedModel:
-    columns = feature_columns(feature_set)
-    data = features[features["burnout"].notna()].reset_index(drop=True)
-    labels = data["burnout"].astype(int).to_numpy()
+    check_share: float = 0.2,
+    validation_people: int = 1000,
+) -> tuple[TargetModel, dict, pd.DataFrame]:
+    """Choose, calibrate and threshold one classifier; measure it on held-out people."""
+    known = label.notna().to_numpy()
+    data = features[known].reset_index(drop=True)
+    labels = label[known].astype(int).to_numpy()
     groups = data["staff_id"].to_numpy()
     if len(np.unique(labels)) < 2:
         raise InvalidInput("training needs weeks both above and below the burnout cut-off")
-    if len(np.unique(groups)) < folds:
-        raise InvalidInput(f"training needs at least {folds} people with check-ins")
-    everyone = data
     people = np.unique(groups)
-    sampled = len(people) > validation_people
-    if sampled:
-        sample = np.random.default_rng(seed).choice(people, validation_people, replace=False)
-        data = data[data["staff_id"].isin(sample)].reset_index(drop=True)
-        labels = data["burnout"].astype(int).to_numpy()
-        groups = data["staff_id"].to_numpy()
-    X = data[columns]
-    splitter = GroupKFold(n_splits=folds)
+    rng = np.random.default_rng(seed)
+    held = min(int(round(check_share * len(people))), validation_people)
+    checked = rng.choice(people, held, replace=False)
+    is_checked = np.isin(groups, checked)
+    fitting = people[~np.isin(people, checked)]
+    if len(fitting) < folds:
+        raise InvalidInput(f"training needs at least {folds / (1 - check_share):.0f} people "
+                           "with check-ins")  # fmt: skip
+    sampled = len(fitting) > validation_people
+    tuning = rng.choice(fitting, validation_people, replace=False) if sampled else fitting
+    tune = np.isin(groups, tuning)
+    X, y, g = data.loc[tune, columns], labels[tune], groups[tune]
+    if len(np.unique(y)) < 2:
+        raise InvalidInput("training needs weeks both above and below the burnout cut-off")
     compared: dict[str, dict] = {}
     out_of_fold: dict[str, np.ndarray] = {}
     for kind in candidates:
         predicted = cross_val_predict(
-            _pipeline(kind, columns, seed), X, labels, groups=groups, cv=splitter,
+            _pipeline(kind, columns, seed), X, y, groups=g, cv=GroupKFold(n_splits=folds),
             method="predict_proba",
         )[:, 1]  # fmt: skip
         out_of_fold[kind] = predicted
-        threshold = recall_first_threshold(labels, predicted, target_recall)
+        threshold = recall_first_threshold(y, predicted, target_recall)
         compared[kind] = {
-            "average_precision": float(average_precision_score(labels, predicted)),
-            **confusion(labels, predicted >= threshold),
+            "average_precision": float(average_precision_score(y, predicted)),
+            **confusion(y, predicted >= threshold),
         }
     best = max(compared, key=lambda k: compared[k]["average_precision"])
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1)
-    calibrated = calibrator.fit_transform(out_of_fold[best], labels)
-    threshold = recall_first_threshold(labels, calibrated, target_recall)
-    high = precision_threshold(labels, calibrated, high_precision, floor=threshold)
-    at_threshold = confusion(labels, calibrated >= threshold)
-    intervals = _bootstrap(labels, calibrated, groups, threshold, bootstrap_rounds, seed)
+    calibrated = calibrator.fit_transform(out_of_fold[best], y)
+    threshold = recall_first_threshold(y, calibrated, target_recall)
+    high = precision_threshold(y, calibrated, high_precision, floor=threshold)
 
-    def recall_by(column: str) -> dict[str, dict]:
-        result = {}
-        for group, rows in data.groupby(column).groups.items():
-            index = np.asarray(rows)
-            counts = confusion(labels[index], calibrated[index] >= threshold)
-            result[str(group)] = {
-                "recall": counts["recall"],
-                "positives": counts["tp"] + counts["fn"],
-            }
-        return result
-
-    all_x = everyone[columns]
-    pipeline = _pipeline(best, columns, seed).fit(all_x, everyone["burnout"].astype(int))
+    # the card's figures: people who took no part in fitting, calibration or thresholds
+    measured = _pipeline(best, columns, seed).fit(X, y)
+    check = data[is_checked]
+    check_labels = labels[is_checked]
+    check_probability = calibrator.predict(measured.predict_proba(check[columns])[:, 1])
+    metrics = _held_out_metrics(
+        check, check_labels, check_probability, threshold, bootstrap_rounds, seed
+    )
+    pipeline = _pipeline(best, columns, seed).fit(data[columns], labels)
+    every = data[columns]
     reference = {
-        c: (all_x[c].mode().iloc[0] if c in CATEGORICAL else float(all_x[c].median()))
+        c: (every[c].mode().iloc[0] if c in CATEGORICAL else float(every[c].median()))
         for c in columns
     }
-    precision, recall, curve_thresholds = precision_recall_curve(labels, calibrated)
-    weeks = pd.to_datetime(everyone["week_start"])
+    model = TargetModel(target, columns, pipeline, calibrator, threshold, high, reference)
     card = {
-        "name": f"burnout-{best}-{feature_set}",
-        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "label": "CBI personal score >= 50 in the same week",
-        "data_window": {
-            "first_week": weeks.min().date().isoformat(),
-            "last_week": weeks.max().date().isoformat(),
-            "weeks_labelled": int(len(everyone)),
-            "people": int(len(people)),
-            "positives": int(everyone["burnout"].astype(int).sum()),
-        },
-        "feature_set": feature_set,
         "features": columns,
         "validation": f"{folds}-fold cross-validation grouped by person"
-        + (f", on {validation_people:,} people drawn at random" if sampled else ""),
+        + (f", on {validation_people:,} people drawn at random" if sampled else "")
+        + f"; figures measured on {len(checked):,} people held out of fitting, calibration and "
+        "thresholds",
         "candidates": compared,
         "chosen": best,
         "target_recall": target_recall,
         "threshold": threshold,
         "high_threshold": high,
         "high_precision_target": high_precision,
+        **metrics,
+    }
+    held_out = pd.DataFrame(
+        {"staff_id": check["staff_id"].to_numpy(), "week_start": check["week_start"].to_numpy(),
+         "unit": check["unit"].to_numpy(), "role": check["role"].to_numpy(),
+         "label": check_labels, "probability": check_probability}
+    )  # fmt: skip
+    return model, card, held_out
+
+
+def _held_out_metrics(
+    rows: pd.DataFrame, labels: np.ndarray, probability: np.ndarray, threshold: float,
+    bootstrap_rounds: int, seed: int,
+) -> dict:  # fmt: skip
+    """Figures at the threshold, with intervals by person, by unit and role, and calibration."""
+    both = len(np.unique(labels)) == 2
+    flagged = probability >= threshold
+
+    def recall_by(column: str) -> dict[str, dict]:
+        result = {}
+        for group, index in rows.reset_index(drop=True).groupby(column).groups.items():
+            index = np.asarray(index)
+            counts = confusion(labels[index], flagged[index])
+            result[str(group)] = {"recall": counts["recall"],
+                                  "positives": counts["tp"] + counts["fn"]}  # fmt: skip
+        return result
+
+    precision, recall, thresholds = (
+        precision_recall_curve(labels, probability) if both else ([], [], [])
+    )
+    return {
         "metrics": {
-            **at_threshold,
-            "average_precision": float(average_precision_score(labels, calibrated)),
-            "brier_uncalibrated": float(brier_score_loss(labels, out_of_fold[best])),
-            "brier_calibrated": float(brier_score_loss(labels, calibrated)),
-            "ci95": intervals,
+            **confusion(labels, flagged),
+            "average_precision": float(average_precision_score(labels, probability))
+            if both else float("nan"),
+            "brier": float(brier_score_loss(labels, probability)) if len(labels) else float("nan"),
+            "ci95": _bootstrap(labels, probability, rows["staff_id"].to_numpy(), threshold,
+                               bootstrap_rounds, seed),
         },
+        "reliability": reliability(labels, probability),
         "recall_by_unit": recall_by("unit"),
         "recall_by_role": recall_by("role"),
-        "precision_recall_curve": _thin_curve(precision, recall, curve_thresholds),
-        "library_versions": library_versions(),
-    }
-    out_of_fold = pd.DataFrame(
-        {"staff_id": groups, "week_start": data["week_start"], "unit": data["unit"],
-         "role": data["role"], "label": labels, "probability": calibrated}
-    )  # fmt: skip
-    return TrainedModel(card["name"], feature_set, columns, pipeline, calibrator, threshold,
-                        high, reference, card, out_of_fold)  # fmt: skip
+        "precision_recall_curve": _thin_curve(precision, recall, thresholds) if both else [],
+    }  # fmt: skip
 
 
 def _thin_curve(precision, recall, thresholds, points: int = 101) -> list[dict[str, float]]:
@@ -363,6 +508,10 @@ def model_card_markdown(card: dict) -> str:
         f"| F1 | {pct(m['f1'])} | {pct(ci['f1'][0])}–{pct(ci['f1'][1])} |",
         f"| average precision | {m['average_precision']:.3f} | "
         f"{ci['average_precision'][0]:.3f}–{ci['average_precision'][1]:.3f} |",
+        f"| Brier score (lower is better) | {m['brier']:.3f} | |",
+        "",
+        "These figures are measured on people held out of fitting, calibration and thresholds. "
+        "`burnout evaluate` measures the early warning as a deployment meets it, on later weeks.",
         "",
         "## Recall by group (a group the model misses shows here)",
         "",
@@ -372,6 +521,18 @@ def model_card_markdown(card: dict) -> str:
     for kind in ("unit", "role"):
         for group, values in card[f"recall_by_{kind}"].items():
             lines.append(f"| {kind}: {group} | {pct(values['recall'])} | {values['positives']} |")
+    estimate = card.get("estimate")
+    if estimate:
+        e = estimate["metrics"]
+        lines += [
+            "",
+            "## Same-week estimate (weeks without a check-in)",
+            "",
+            f"- Label: {estimate['label']}; chosen: **{estimate['chosen']}**; *moderate* from "
+            f"{estimate['threshold']:.3f}, *high* from {estimate['high_threshold']:.3f}.",
+            f"- On held-out people: recall {pct(e['recall'])}, precision {pct(e['precision'])}, "
+            f"average precision {e['average_precision']:.3f}, Brier score {e['brier']:.3f}.",
+        ]
     versions = ", ".join(f"{k} {v}" for k, v in card["library_versions"].items())
     lines += ["", f"Library versions: {versions}.", "",
               "Expression scores measure perceived facial movement, not felt emotion."]  # fmt: skip
@@ -388,7 +549,7 @@ def save_model(model: TrainedModel, engine: Engine, settings: Settings, live: bo
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = settings.models_dir / f"{model.name}-{stamp}.joblib"
-    saved = {k: v for k, v in model.__dict__.items() if k != "out_of_fold"}
+    saved = {k: v for k, v in model.__dict__.items() if k != "held_out"}
     temp = path.with_name(f".{path.name}.tmp")
     joblib.dump(saved, temp)
     temp.replace(path)
@@ -404,7 +565,8 @@ def save_model(model: TrainedModel, engine: Engine, settings: Settings, live: bo
         },  # fmt: skip
         "threshold": model.threshold,
         "path": str(path.relative_to(settings.data_dir)),
-        "feature_set": {"name": model.feature_set, "columns": model.columns},
+        "feature_set": {"name": model.feature_set, "columns": model.warning.columns},
+        "horizon_weeks": model.horizon,
         "data_window": model.card["data_window"],
         "library_versions": model.card["library_versions"],
     }
@@ -436,8 +598,13 @@ def load_model(path: Path, feature_set: str | None = None) -> TrainedModel:
         raise InvalidInput(
             f"{path.name} uses the {saved['feature_set']!r} feature set, not {feature_set!r}"
         )
-    if saved["columns"] != feature_columns(saved["feature_set"]):
+    parts = [saved.get(target) for target in ("warning", "estimate")]
+    if parts[0] is None or any(
+        part is not None and part.columns != feature_columns(saved["feature_set"], part.target)
+        for part in parts
+    ):
         raise InvalidInput(
-            f"{path.name} was trained on features this version no longer computes: retrain it"
+            f"{path.name} was trained on features or labels this version no longer uses: "
+            "retrain it with `burnout train`"
         )
     return TrainedModel(**saved)

@@ -1,10 +1,17 @@
-"""Weekly risk: a calibrated probability, a level and the main drivers for each person with data.
+"""Weekly risk: what a person's week says, for each person with data.
 
-A person's own answer comes first. Their check-in score of the week is stored with its CBI band
-(low < 50, moderate 50–74, high 75–99, severe 100), and the week's level is never lower than that
-band says (`LEVEL_FLOOR`): nobody who told us they are in the burnout range is shown as low. The
-model's probability can only raise the level. Drivers name only what the person shared: a channel
-they did not consent to, or have no data for, is never a driver.
+Two things, never confused:
+- *this week, measured*: their own check-in score and its CBI band (low < 50, moderate 50–74,
+  high 75–99, severe 100), a fact. In a week they did not answer, the model's *estimate*
+  (`estimate_probability`) takes its place, labelled as an estimate;
+- the *early warning* (`probability`): the calibrated probability that their check-in will be at
+  or above 50 within the model's horizon, from everything known by the end of the week.
+
+The combined `level` that team counts and alerts use is the highest of the measured band's floor
+(`LEVEL_FLOOR`), the estimate's level and the early warning's level: nobody who told us they are in
+the burnout range is ever shown, counted or reported as low. Drivers of the early warning name
+only what the person shared: a channel they did not consent to, or have no data for, is never a
+driver.
 
 Scores are written to `weekly_risk` on (person, week, model version), so scoring a week again with
 the same model rewrites the same rows, and a new model adds its own rows beside the old ones.
@@ -26,17 +33,37 @@ from burnout_lib.config import Settings
 from burnout_lib.errors import NotFound
 from burnout_lib.risk.features import (
     CHECKIN_FEATURES,
+    CURRENT_CHECKIN,
     DRIVER_GROUPS,
     EXPRESSION_FEATURES,
     FACIAL_FEATURES,
     weekly_features,
 )
-from burnout_lib.risk.model import TrainedModel, load_model
+from burnout_lib.risk.model import TargetModel, load_model
 from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
 
 TOP_DRIVERS = 3
+
+
+def what_scores_mean(horizon: int) -> str:
+    """The one description of a week's scores and levels that pages and the README give."""
+    return (
+        "This week, measured: your own check-in answer, a fact. On the Copenhagen Burnout "
+        "Inventory (0–100) the burnout range starts at 50: 50–74 moderate, 75–99 high, 100 "
+        "severe. In a week you did not answer, the model's estimate of that week takes its "
+        "place, labelled as an estimate. Early warning: the chance that a check-in within the "
+        f"next {horizon} weeks will be 50 or more, from everything known by the end of the week "
+        "(your check-ins and, only if you agreed to share them, your weekly clip's facial "
+        "expression scores). Risk level: the highest of this week's and the early warning's. "
+        "This week's is set by your answer (below 50 low, 50–74 at least moderate, 75 or more "
+        "high) or, without one, by the estimate; the early warning is moderate from the "
+        "model's recall-first threshold and high from its high-precision one. A week you "
+        "answered in the burnout range is never shown, counted or reported as low."
+    )
+
+
 #: The lowest risk level a week can have, by the CBI band of the person's own answer.
 LEVEL_FLOOR = {"low": "low", "moderate": "moderate", "high": "high", "severe": "high"}
 _RANK = {name: rank for rank, name in enumerate(db.RISK_LEVELS)}
@@ -105,19 +132,28 @@ def consented_features(engine: Engine, features: pd.DataFrame) -> pd.DataFrame:
     rows = features.join(consent, on="staff_id")
     rows[list(db.CHANNELS)] = rows[list(db.CHANNELS)].fillna(False).astype(bool)
     rows = rows[rows["checkin"] | rows["recording"]].copy()
-    rows.loc[~rows["checkin"], [*CHECKIN_FEATURES, "score"]] = np.nan
+    rows.loc[~rows["checkin"], [*CHECKIN_FEATURES, *CURRENT_CHECKIN, "score"]] = np.nan
     rows.loc[~rows["recording"], list(FACIAL_FEATURES)] = np.nan
     rows.loc[~rows["recording"], "recordings"] = 0
     has_data = rows["score"].notna() | rows[list(EXPRESSION_FEATURES)].notna().any(axis=1)
     return rows[has_data].drop(columns=list(db.CHANNELS))
 
 
-def combined_levels(model_levels: np.ndarray, checkin_scores: pd.Series) -> np.ndarray:
-    """The model's level, raised to the floor of the person's own answer where they gave one."""
+def combined_levels(
+    warning_levels: np.ndarray,
+    checkin_scores: pd.Series,
+    estimate_levels: np.ndarray | None = None,
+) -> np.ndarray:
+    """The highest of the early warning's level and this week's: the floor of the person's own
+    answer where they gave one, else the estimate's level (when there is one)."""
     bands = cbi_band(checkin_scores.reset_index(drop=True))
-    floors = bands.map(LEVEL_FLOOR).fillna("low").to_numpy()
+    this_week = bands.map(LEVEL_FLOOR).to_numpy(dtype=object)
+    if estimate_levels is not None:
+        missing = pd.isna(this_week)
+        this_week[missing] = np.asarray(estimate_levels, dtype=object)[missing]
+    this_week[pd.isna(this_week)] = "low"
     return np.array(
-        [max(m, f, key=_RANK.__getitem__) for m, f in zip(model_levels, floors, strict=True)],
+        [max(w, t, key=_RANK.__getitem__) for w, t in zip(warning_levels, this_week, strict=True)],
         dtype=object,
     )
 
@@ -126,7 +162,8 @@ def shared_evidence(rows: pd.DataFrame) -> pd.DataFrame:
     """Per row and driver group: True when the person shared data the group stands for.
 
     Expression groups need expression scores in the window (consent blanks them otherwise);
-    "recent check-in scores" needs earlier check-ins; "missed check-ins" needs a check-in before
+    "this week's check-in" needs this week's answer; "recent check-in scores" needs earlier
+    check-ins; "missed check-ins" needs a check-in before
     this week that is more than a week old; unit, role and shift pattern are always known.
     """
     evidence = {}
@@ -138,7 +175,7 @@ def shared_evidence(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(evidence, index=rows.index).astype(bool)
 
 
-def drivers(model: TrainedModel, rows: pd.DataFrame, top: int = TOP_DRIVERS) -> list[list[dict]]:
+def drivers(model: TargetModel, rows: pd.DataFrame, top: int = TOP_DRIVERS) -> list[list[dict]]:
     """The groups of features that raise each person's probability most, in plain words.
 
     A group's effect is how much the probability falls when its features are set to the typical
@@ -187,14 +224,21 @@ def score_weeks(
         raise NotFound(f"no check-ins or recordings from consenting staff in {span}")
     probability = model.probability(features)
     measured = features["score"].reset_index(drop=True)
+    skipped = measured.isna().to_numpy() & (model.estimate is not None)
+    estimate = np.full(len(features), np.nan)
+    estimate_levels = None
+    if skipped.any():
+        estimate[skipped] = model.estimate_probability(features[skipped])
+        estimate_levels = np.where(skipped, model.estimate.level(np.nan_to_num(estimate)), None)
     rows = pd.DataFrame(
         {
             "staff_id": features["staff_id"].to_numpy(),
             "week_start": features["week_start"].to_numpy(),
             "model_version_id": model_version_id,
             "probability": np.round(probability, 6),
-            "level": combined_levels(model.level(probability), measured),
-            "drivers": drivers(model, features),
+            "estimate_probability": np.round(estimate, 6),
+            "level": combined_levels(model.level(probability), measured, estimate_levels),
+            "drivers": drivers(model.warning, features),
             "checkin_score": measured.to_numpy(dtype=float),
             "measured_band": cbi_band(measured).to_numpy(),
         }

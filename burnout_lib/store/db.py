@@ -160,6 +160,8 @@ model_version = Table(
     #: the one model scoring, pages, reports and alerts use; only promotion changes it
     Column("live", Boolean, nullable=False, server_default=false()),
     Column("promoted_at", DateTime(timezone=True)),
+    #: the early warning looks this many weeks ahead
+    Column("horizon_weeks", Integer),
 )
 
 weekly_risk = Table(
@@ -174,9 +176,13 @@ weekly_risk = Table(
         ForeignKey("model_version.id", ondelete="CASCADE"),
         nullable=False,
     ),
+    #: the early warning: probability of a check-in at or above 50 within the model's horizon
     Column("probability", Float, nullable=False),
+    #: combined level: never below the measured band, the estimate or the early warning
     Column("level", String(16), nullable=False),
     Column("drivers", JSON),
+    #: for a week without a check-in: the model's estimate that it would have been at or above 50
+    Column("estimate_probability", Float),
     #: the person's own CBI score that week (a fact; missing when they did not answer) and its band
     Column("checkin_score", Float),
     Column("measured_band", String(16)),

@@ -30,6 +30,8 @@ SCORED = WEEKS[:6]
 LAST = SCORED[-1]
 UNSCORED = WEEKS[6]
 PROBABILITY = {"low": 0.05, "moderate": 0.3, "high": 0.8}
+#: the model's estimate for a week the person did not answer
+ESTIMATE = {"low": 0.1, "moderate": 0.35, "high": 0.7}
 CHECKIN_SCORE = {"low": 20.0, "moderate": 40.0, "high": 60.0}
 BAND = {"low": "low", "moderate": "low", "high": "moderate"}  # the CBI bands of those scores
 THRESHOLD = 0.2
@@ -126,6 +128,7 @@ def build(engine: Engine) -> None:
                 threshold=THRESHOLD,
                 path="models/none.joblib",
                 feature_set=["prev_score"],
+                horizon_weeks=4,
                 live=True,
             )
         ).inserted_primary_key[0]
@@ -154,6 +157,7 @@ def build(engine: Engine) -> None:
                             "drivers": [{"driver": "recent check-in scores", "effect": 0.1}]
                             if now != "low"
                             else [],
+                            "estimate_probability": None if answers else ESTIMATE[now],
                             "checkin_score": CHECKIN_SCORE[now] if answers else None,
                             "measured_band": BAND[now] if answers else None,
                         }
