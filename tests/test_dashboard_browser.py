@@ -92,8 +92,13 @@ def test_my_week_shows_a_person_their_own_log_alerts_and_charts(browser, hospita
     expect(view.locator("h2")).to_have_text("Your week of 06 Apr 2026")
     first_row = view.locator('[data-table="risk-log"] tbody tr').first
     expect(first_row.locator("td")).to_have_text(
-        ["06 Apr 2026", "high", "this week, measured: 60 (50–74, the burnout range)", "80%",
-         "recent check-in scores"]  # fmt: skip
+        [
+            "06 Apr 2026",
+            "high",
+            "this week, measured: 60 (50–74, the burnout range)",
+            "80%",
+            "recent check-in scores",
+        ]
     )
     expect(view.locator('[data-table="risk-log"] tbody tr')).to_have_count(6)
     expect(view.locator('[data-table="person-alerts"]')).to_contain_text(H.ALERT_ACTION)
