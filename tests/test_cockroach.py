@@ -91,7 +91,7 @@ def run_everything(url: str, data_dir: Path) -> dict:
     again = import_checkins(engine, checkin_file(data_dir / "w.csv", people[1:9], new_week), True)
     assert again.written == 0, "a re-import changes nothing and says so"
 
-    model = train(weekly_features(engine), "full")
+    model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
     version = save_model(model, engine, settings, live=True)
     scored = score_weeks(engine, settings, last - timedelta(days=21), new_week, version)
     alerts = [evaluate_week(engine, settings, r.week, version) for r in scored]
