@@ -128,6 +128,13 @@ class Settings:
     proxy_secret: str | None = field(default=None, repr=False)
     #: A login chooser for the demo instead of the hospital's sign-in (`make demo` only).
     demo_signin: bool = False
+    #: The weekly check-in adds the CBI's seven work-related items to its six personal ones.
+    checkin_work_items: bool = False
+    #: Largest upload (one clip, or a few photos) a person's page accepts, in bytes; it travels
+    #: in one websocket message, which the dashboard's server caps at 10 MiB.
+    upload_max_bytes: int = 8_000_000
+    #: Longest uploaded clip, in seconds (its frames are taken at 1 a second).
+    clip_max_seconds: int = 60
 
     @property
     def user_header_env(self) -> str:
@@ -187,4 +194,30 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         user_header=user_header,
         proxy_secret=os.environ.get("BURNOUT_PROXY_SECRET") or None,
         demo_signin=_env_flag("BURNOUT_DEMO_SIGNIN", False),
+        checkin_work_items=_env_flag("BURNOUT_CHECKIN_WORK_ITEMS", False),
+        upload_max_bytes=_upload_max_bytes(),
+        clip_max_seconds=_clip_max_seconds(),
     )
+
+
+def _upload_max_bytes() -> int:
+    value = os.environ.get("BURNOUT_UPLOAD_MAX_MB")
+    if value is None or value == "":
+        return Settings.upload_max_bytes
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ConfigError(f"BURNOUT_UPLOAD_MAX_MB={value!r} is not a number") from None
+    if not 0 < megabytes <= 10:
+        raise ConfigError(
+            f"BURNOUT_UPLOAD_MAX_MB={value!r} must be above 0 and at most 10 (megabytes): an "
+            "upload travels in one websocket message, which the dashboard caps at 10 MiB"
+        )
+    return int(megabytes * 1_000_000)
+
+
+def _clip_max_seconds() -> int:
+    seconds = _env_int("BURNOUT_CLIP_MAX_SECONDS", Settings.clip_max_seconds)
+    if not 1 <= seconds <= 600:
+        raise ConfigError(f"BURNOUT_CLIP_MAX_SECONDS={seconds} is outside 1 to 600 seconds")
+    return seconds

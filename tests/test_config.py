@@ -97,6 +97,37 @@ def test_high_risk_precision_must_be_a_fraction(monkeypatch: pytest.MonkeyPatch,
     assert load_settings().high_risk_precision == 0.7
 
 
+def test_checkin_work_items_are_off_unless_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BURNOUT_CHECKIN_WORK_ITEMS", raising=False)
+    assert load_settings().checkin_work_items is False
+    monkeypatch.setenv("BURNOUT_CHECKIN_WORK_ITEMS", "on")
+    assert load_settings().checkin_work_items is True
+    monkeypatch.setenv("BURNOUT_CHECKIN_WORK_ITEMS", "sometimes")
+    with pytest.raises(ConfigError, match="BURNOUT_CHECKIN_WORK_ITEMS='sometimes'"):
+        load_settings()
+
+
+def test_upload_limits_are_settings_within_what_the_websocket_carries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("BURNOUT_UPLOAD_MAX_MB", "BURNOUT_CLIP_MAX_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.upload_max_bytes, settings.clip_max_seconds) == (8_000_000, 60)
+    monkeypatch.setenv("BURNOUT_UPLOAD_MAX_MB", "2.5")
+    monkeypatch.setenv("BURNOUT_CLIP_MAX_SECONDS", "20")
+    settings = load_settings()
+    assert (settings.upload_max_bytes, settings.clip_max_seconds) == (2_500_000, 20)
+    for value in ("11", "0", "nan", "lots"):
+        monkeypatch.setenv("BURNOUT_UPLOAD_MAX_MB", value)
+        with pytest.raises(ConfigError, match=f"BURNOUT_UPLOAD_MAX_MB='{value}'"):
+            load_settings()
+    monkeypatch.setenv("BURNOUT_UPLOAD_MAX_MB", "8")
+    monkeypatch.setenv("BURNOUT_CLIP_MAX_SECONDS", "0")
+    with pytest.raises(ConfigError, match="BURNOUT_CLIP_MAX_SECONDS=0 is outside"):
+        load_settings()
+
+
 def test_display_url_masks_password() -> None:
     shown = display_url("postgresql://nurse:hunter2@db/burnout")
     assert "hunter2" not in shown and "nurse" in shown

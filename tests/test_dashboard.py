@@ -48,7 +48,7 @@ def as_login(hospital, settings):
 
 def test_staff_see_their_own_week_and_nobody_else(as_login) -> None:
     app = as_login(H.NURSE_LOGIN)
-    assert app.tabs.titles == ("My week",)
+    assert list(app.tabs.titles) == H.STAFF_TABS
     assert app.week.value == H.LAST
     assert [value for _, value in app.week.options][0] == H.UNSCORED  # newest first
     page = app.my_week.value

@@ -87,7 +87,7 @@ def test_my_week_shows_a_person_their_own_log_alerts_and_charts(browser, hospita
     expect(page.locator(".bm-week select")).to_have_value(
         page.locator(".bm-week option", has_text="06 Apr 2026").get_attribute("value")
     )
-    expect(page.get_by_role("tab")).to_have_text(["My week"])
+    expect(page.get_by_role("tab")).to_have_text(H.STAFF_TABS)
     view = section(page, "my-week")
     expect(view.locator("h2")).to_have_text("Your week of 06 Apr 2026")
     first_row = view.locator('[data-table="risk-log"] tbody tr').first

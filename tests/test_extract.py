@@ -119,6 +119,20 @@ def test_consent_is_checked_before_anything_is_sent(engine, settings, hume, pers
     assert not (settings.person_dir(person) / "hume-cache").exists()
 
 
+def test_consent_withdrawn_while_measuring_stores_nothing(engine, settings, hume, person, clip):
+    """The person withdraws on their page while their frames are with Hume: the answers that
+    come back are not stored, and no frame table is left behind."""
+
+    def withdraw(_frames: int) -> None:
+        set_consent(engine, person, "recording", granted=False)
+
+    with pytest.raises(ConsentError, match="withdrew consent"):
+        extract_file(engine, settings, HumeClient(KEY, hume.base_url), clip, person,
+                     on_frames=withdraw)  # fmt: skip
+    assert recordings(engine).empty
+    assert not list((settings.person_dir(person) / "frames").glob("*.parquet"))
+
+
 def test_erasure_removes_frames_and_cached_answers(engine, settings, hume, person, clip):
     extract_file(engine, settings, HumeClient(KEY, hume.base_url), clip, person)
     folder = settings.person_dir(person)

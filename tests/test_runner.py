@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import nbformat
 import pytest
+from sqlalchemy import select
 
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
@@ -18,6 +19,8 @@ from burnout_lib.report.figures import last_complete_week
 from burnout_lib.report.runner import ReportFailed, run_report
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
+from burnout_lib.risk.scoring import score_people, unscored_people
+from burnout_lib.store import db
 
 from helpers.html_page import Page
 
@@ -63,6 +66,23 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
     assert audit.metadata.papermill.parameters.week == recent_hospital.isoformat()
     assert not re.search(r"https?://[^\"' ]+\.m?js", html), "the report must open offline"
     assert "<script" not in html
+
+
+@SQLITE_ONLY
+def test_a_week_scored_early_for_a_few_people_is_scored_for_everyone(
+    engine, settings, recent_hospital
+) -> None:
+    week = recent_hospital
+    with engine.connect() as connection:
+        answered = connection.execute(
+            select(db.checkin.c.staff_id).where(db.checkin.c.week_start == week).limit(1)
+        ).scalar_one()
+    score_people(engine, settings, [answered], week)  # a person's own check-in, mid-week
+    done = runner._score_if_needed(engine, settings, week)
+    assert done is not None and done.startswith("scored week of")
+    with engine.connect() as connection:
+        assert unscored_people(connection, week, 1) == 0
+    assert runner._score_if_needed(engine, settings, week) is None
 
 
 @pytest.mark.slow

@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib.errors import NotFound
+from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
 from burnout_lib.privacy.consent import set_consent
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import score_week, score_weeks
+from burnout_lib.risk.scoring import score_people, score_week, score_weeks, unscored_people
 from burnout_lib.store import db
 
 START = DEFAULT_START
@@ -38,6 +38,34 @@ def test_scoring_twice_writes_the_same_rows(engine, settings, trained) -> None:
     again = score_week(engine, settings, WEEK)
     assert again.levels == first.levels
     pd.testing.assert_frame_equal(risk_rows(engine), rows)
+
+
+def test_scoring_some_people_writes_their_rows_only_and_as_scoring_everyone(
+    engine, settings, trained
+) -> None:
+    everyone = score_week(engine, settings, WEEK)
+    rows = risk_rows(engine).set_index("staff_id")
+    chosen = list(rows.index[:2])
+    with engine.begin() as connection:  # their rows gone; everyone else's stay as they are
+        connection.execute(db.weekly_risk.delete().where(db.weekly_risk.c.staff_id.in_(chosen)))
+    with engine.connect() as connection:  # the week needs scoring again (the weekly report asks)
+        assert unscored_people(connection, WEEK, trained) == 2
+    scored = score_people(engine, settings, chosen + chosen[:1], WEEK + dt.timedelta(days=6))
+    assert sorted(scored["staff_id"]) == chosen and len(scored) == 2
+    pd.testing.assert_frame_equal(risk_rows(engine).set_index("staff_id"), rows)
+    assert score_week(engine, settings, WEEK).written == 0, "the same rows as scoring everyone"
+    with engine.connect() as connection:
+        assert unscored_people(connection, WEEK, trained) == 0
+    assert everyone.scored == len(rows)
+
+    with engine.connect() as connection:
+        staff_ids = connection.execute(select(db.staff.c.id)).scalars()
+        without = next(i for i in staff_ids if i not in rows.index)  # no data, or no consent
+    with pytest.raises(NotFound, match=f"consenting staff {without} in the week of {WEEK}"):
+        score_people(engine, settings, [without], WEEK)
+    with pytest.raises(InvalidInput, match="at least one person"):
+        score_people(engine, settings, [], WEEK)
+    pd.testing.assert_frame_equal(risk_rows(engine).set_index("staff_id"), rows)
 
 
 def test_a_second_model_adds_its_own_rows(engine, settings, trained) -> None:

@@ -11,27 +11,22 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from burnout_lib.store import db
 from burnout_lib.store.db import make_engine
 
 from helpers import small_hospital as H
-from helpers.front_proxy import FrontProxy
-from helpers.serving import TIMEOUT_MS, Served, chromium
+from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
+from helpers.serving import Served, chromium
 
 pytestmark = pytest.mark.slow
 
-SECRET = "proxy-secret-for-tests-7f3a"
 USER_HEADER = "X-Forwarded-User"
 SECRET_HEADER = "X-Burnout-Proxy-Secret"
 #: A kernel id of the right shape: the API must refuse before it looks the kernel up.
 KERNEL = "0b5e2f4e-8d7c-4b6a-9e1f-3c2d1a0b9f8e"
-
-
-def password(login: str) -> str:
-    return f"pw-{login}"
 
 
 @dataclass
@@ -72,26 +67,9 @@ def browser() -> Iterator[Browser]:
         yield browser
 
 
-def signed_in_page(
-    browser: Browser, stack: Stack, login: str, headers: dict[str, str] | None = None
-) -> Page:
-    """The dashboard through nginx, signed in as `login`."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800},
-        http_credentials={"username": login, "password": password(login)},
-        extra_http_headers=headers or {},
-    )
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(stack.proxy.url)
-    page.wait_for_selector(".bm-app", timeout=TIMEOUT_MS)
-    page.wait_for_selector(".signed-in", timeout=TIMEOUT_MS)
-    return page
-
-
 def test_staff_see_their_own_page_and_no_other_pseudonym(browser, stack) -> None:
-    page = signed_in_page(browser, stack, H.NURSE_LOGIN)
-    expect(page.get_by_role("tab")).to_have_text(["My week"])
+    page = signed_in_page(browser, stack.proxy, H.NURSE_LOGIN)
+    expect(page.get_by_role("tab")).to_have_text(H.STAFF_TABS)
     expect(page.locator('section[data-view="my-week"] h2')).to_have_text("Your week of 06 Apr 2026")
     expect(page.locator(".bm-unit")).to_have_count(0)
     expect(page.locator("datalist")).to_have_count(0)
@@ -99,7 +77,7 @@ def test_staff_see_their_own_page_and_no_other_pseudonym(browser, stack) -> None
 
 
 def test_a_page_s_kernel_answers_its_own_login_only(browser, stack) -> None:
-    page = signed_in_page(browser, stack, H.NURSE_LOGIN)
+    page = signed_in_page(browser, stack.proxy, H.NURSE_LOGIN)
     expect(page.locator('section[data-view="my-week"] h2')).to_be_visible()
     (kernel,) = re.findall(r'"kernelId": "([0-9a-f-]{36})"', page.content())
     api = f"{stack.proxy.url}api/kernels/{kernel}"
@@ -111,14 +89,14 @@ def test_a_page_s_kernel_answers_its_own_login_only(browser, stack) -> None:
 
 def test_a_header_the_browser_forges_is_replaced_by_the_proxy(browser, stack) -> None:
     forged = {USER_HEADER: H.OH_LOGIN, SECRET_HEADER: "guess"}
-    page = signed_in_page(browser, stack, H.RESIDENT_LOGIN, headers=forged)
+    page = signed_in_page(browser, stack.proxy, H.RESIDENT_LOGIN, headers=forged)
     expect(page.locator(".signed-in")).to_contain_text(H.RESIDENT_LOGIN)
-    expect(page.get_by_role("tab")).to_have_text(["My week"])
+    expect(page.get_by_role("tab")).to_have_text(H.STAFF_TABS)
     assert stack.leaked(page.content(), allowed=("resident-01",)) == []
 
 
 def test_managers_see_only_their_units_and_no_person(browser, stack) -> None:
-    page = signed_in_page(browser, stack, H.MANAGER_LOGIN)
+    page = signed_in_page(browser, stack.proxy, H.MANAGER_LOGIN)
     expect(page.get_by_role("tab")).to_have_text(["Team"])
     expect(page.locator(".bm-unit option")).to_have_text(["Ward A"])
     expect(page.locator('[data-headline="team"]')).to_contain_text("18 staff scored")
@@ -126,7 +104,7 @@ def test_managers_see_only_their_units_and_no_person(browser, stack) -> None:
 
 
 def test_occupational_health_opens_a_person_from_an_alert_and_it_is_logged(browser, stack) -> None:
-    page = signed_in_page(browser, stack, H.OH_LOGIN)
+    page = signed_in_page(browser, stack.proxy, H.OH_LOGIN)
     expect(page.get_by_role("tab")).to_have_text(["Team", "Alerts", "Person"])
     page.get_by_role("tab", name="Alerts").click()
     alerts = page.locator('section[data-view="alerts"]')

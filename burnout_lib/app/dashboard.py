@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import ipywidgets as widgets
 import pandas as pd
@@ -26,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from burnout_lib.app import views, weekly_plots
+from burnout_lib.app import self_service, views, weekly_plots
+from burnout_lib.app.staff_panels import CheckinPanel, ClipPanel, ConsentPanel
 from burnout_lib.config import Settings
 from burnout_lib.errors import AccessDenied, BurnoutError, NotSignedIn
 from burnout_lib.plots import RISK_COLOURS
@@ -70,6 +71,9 @@ STYLE = """
 .bm .muted { color: #555; font-size: 0.85rem; }
 .bm a { color: #0b5394; text-decoration: underline; }
 .bm .demo-label { background: #fff4e5; border: 1px dashed #b35900; padding: 0 6px; }
+/* ipywidgets greys the tabs not shown (#6d6d6d on #eee, 4.45:1, below WCAG AA's 4.5:1) and
+   cuts long titles ("Consent and my data") at a fixed width */
+.bm-app .widget-tab > .lm-TabBar .lm-TabBar-tab { color: #333; flex: 0 0 auto; }
 </style>
 """
 
@@ -201,6 +205,11 @@ class Dashboard:
                 self.person_pseudonym = viewer.pseudonym
             self.model_version_id = views.live_scored_model(connection)
             if self.model_version_id is None:
+                if viewer.role == STAFF:  # they can still check in and decide their consent
+                    self._build_tabs()
+                    self.tabs.layout.display = None
+                    self.my_week.value = f'<div class="bm">{self._person_view()}</div>'
+                    return self._banner()
                 return self._banner() + notice(
                     "No weeks have been scored yet. Once check-ins are imported, run "
                     "`burnout train` and `burnout score --week YYYY-MM-DD`, then reload this page.",
@@ -217,7 +226,10 @@ class Dashboard:
             weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
             unit_names = views.units(connection, viewer)
         self.week.options = [(_week_label(w), w) for w in reversed(weeks)]
-        self.week.value = max(self.scored)
+        # open on the latest finished week: the current one may hold a few people's own
+        # check-ins, scored as they answered, but not yet everyone's
+        finished = [w for w in self.scored if w + timedelta(days=6) < date.today()]
+        self.week.value = max(finished or self.scored)
         self.unit.options = unit_names
         self.unit.value = unit_names[0] if unit_names else None
         self._build_tabs()
@@ -232,6 +244,7 @@ class Dashboard:
         pages: list[tuple[str, widgets.Widget]] = []
         if role == STAFF:
             pages.append(("My week", widgets.VBox([self.my_week])))
+            pages.extend(self._staff_pages())
         else:
             self._fill_roles()
             self.unit.observe(lambda _: self._unit_changed(), names="value")
@@ -246,6 +259,62 @@ class Dashboard:
             pages.append(("Person", widgets.VBox([self.my_week])))
         self.tabs.children = [page for _, page in pages]
         self.tabs.titles = tuple(title for title, _ in pages)
+
+    def _staff_pages(self) -> list[tuple[str, widgets.Widget]]:
+        """The person's own controls: check-in, weekly clip, consent and erasure."""
+        own = lambda: self.viewer  # noqa: E731 - re-read by _guard before every redraw
+        self.checkin_panel = CheckinPanel(self.engine, self.settings, own, self._own_week_changed)
+        self.clip_panel = ClipPanel(self.engine, self.settings, own, self._own_week_changed)
+        self.consent_panel = ConsentPanel(
+            self.engine, self.settings, own, self._own_week_changed, self._erased
+        )
+        self._load_staff_panels()
+        return [
+            ("Check-in", self.checkin_panel.widget),
+            ("Weekly clip", self.clip_panel.widget),
+            ("Consent and my data", self.consent_panel.widget),
+        ]
+
+    def _load_staff_panels(self) -> None:
+        self.checkin_panel.load()
+        self.consent_panel.load()
+        with self.engine.connect() as connection:
+            shares_face = self_service.my_consent(connection, self.viewer)["recording"].granted
+        self.clip_panel.load(shares_face and self.settings.facial_channel_enabled)
+
+    def _own_week_changed(self, week: date | None) -> None:
+        """After the person's own check-in, clip or consent: show the week as it now stands."""
+
+        def redraw() -> str:
+            with self.engine.connect() as connection:
+                if self.model_version_id is None:
+                    self.model_version_id = views.live_scored_model(connection)
+                if self.model_version_id is not None:
+                    self.scored = set(views.scored_weeks(connection, self.model_version_id))
+                weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
+            chosen = week if week is not None and week in weeks else self.week.value
+            self.week.options = [(_week_label(w), w) for w in reversed(weeks)]
+            if chosen in weeks:
+                self.week.value = chosen
+            self.week.layout.display = None
+            self._load_staff_panels()
+            return self._person_view()
+
+        self._guard(self.my_week, redraw)
+
+    def _erased(self) -> None:
+        """Everything about the person is gone, their account too: the page shows nothing more."""
+        self.viewer = None
+        self.week.layout.display = self.tabs.layout.display = "none"
+        self.header.value = (
+            '<div class="bm">'
+            + notice(
+                "Everything about you has been erased, and you are signed out. Thank you for "
+                "taking part.",
+                "erased",
+            )
+            + "</div>"
+        )
 
     def _banner(self) -> str:
         parts = [f'<div class="signed-in">Signed in as {_escape(self.viewer.describe())}']
@@ -385,6 +454,12 @@ class Dashboard:
 
     def _person_view(self) -> str:
         week, pseudonym = self.week.value, self.person_pseudonym
+        if self.model_version_id is None or week is None:
+            return notice(
+                "No weeks have been scored yet: your early warning appears here once a model is "
+                "live. You can already answer this week's check-in.",
+                "empty",
+            )
         parts = ['<section data-view="my-week">']
         if not pseudonym:
             parts.append(notice("Open a person's page from the Alerts tab.", "choose"))

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
-from burnout_lib.risk.scoring import monday, score_week
+from burnout_lib.risk.scoring import monday, score_week, unscored_people
 from burnout_lib.store import db
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "weekly_report.ipynb"
@@ -69,6 +69,8 @@ def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
                 db.weekly_risk.c.model_version_id == newest, db.weekly_risk.c.week_start == week
             )
         ).scalar_one()
+        # people's own check-ins score them during the week: the rest are scored here
+        scored = scored and not unscored_people(connection, week, newest)
     if scored:  # a run stopped after storing the scores may have left the alerts unraised
         if weeks_without_alerts(engine, newest, week):
             evaluate_week(engine, settings, week, newest)

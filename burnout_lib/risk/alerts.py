@@ -53,14 +53,20 @@ DRIVER_ACTIONS: dict[str, str] = {
 }
 
 
-def suggested_actions(drivers: list[dict] | None = None) -> str:
-    """Actions for a person: from their main driver, then what colleagues found helpful."""
+def helpful_actions(drivers: list[dict] | None = None) -> list[str]:
+    """What may help a person, one item each: from their main drivers (`weekly_risk.drivers`),
+    then what colleagues found helpful."""
     actions = []
     for driver in drivers or []:
         action = DRIVER_ACTIONS.get(driver.get("driver", ""))
         if action and action not in actions:
             actions.append(action)
-    return "; ".join([*actions, *_what_colleagues_found_helpful()])
+    return [*actions, *_what_colleagues_found_helpful()]
+
+
+def suggested_actions(drivers: list[dict] | None = None) -> str:
+    """Actions for a person, as an alert states them: `helpful_actions` in one line."""
+    return "; ".join(helpful_actions(drivers))
 
 
 @functools.cache

@@ -22,6 +22,7 @@ Feature sets, so a deployment without the facial channel still works:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -133,9 +134,11 @@ def weekly_expression_means(
     first: date | None = None,
     last: date | None = None,
     expressions: tuple[str, ...] = EXPRESSIONS,
+    staff_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Per person and week (recordings with a face only): the number of recordings and the mean
-    of each expression's recording means, computed in SQL. Columns are the expression slugs."""
+    of each expression's recording means, computed in SQL. Columns are the expression slugs.
+    With `staff_ids`, only those people."""
     names = sorted({slug(e) for e in expressions})
     columns = [
         func.avg(db.expression_summary.c[summary_column(name, "mean")]).label(name)
@@ -153,13 +156,16 @@ def weekly_expression_means(
         .group_by(db.recording.c.staff_id, db.recording.c.week_start)
     )
     query = _window(query, db.recording.c.week_start, first, last)
+    query = _only(query, db.recording.c.staff_id, staff_ids)
     with engine.connect() as connection:
         return pd.read_sql(query, connection)
 
 
-def _weekly_expressions(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
+def _weekly_expressions(
+    engine: Engine, first: date | None, last: date | None, staff_ids: Sequence[int] | None
+) -> pd.DataFrame:
     wanted = (*FATIGUE, *PROTECTIVE, *SINGLE_EXPRESSIONS)
-    frame = weekly_expression_means(engine, first, last, wanted)
+    frame = weekly_expression_means(engine, first, last, wanted, staff_ids)
     frame["fatigue"] = frame[[slug(e) for e in FATIGUE]].mean(axis=1)
     frame["protective"] = frame[[slug(e) for e in PROTECTIVE]].mean(axis=1)
     keep = ["staff_id", "week_start", "recordings", *EXPRESSION_FEATURES]
@@ -174,13 +180,21 @@ def _window(query, column, first: date | None, last: date | None):
     return query
 
 
-def _checkins(engine: Engine, first: date | None, last: date | None) -> pd.DataFrame:
+def _only(query, column, staff_ids: Sequence[int] | None):
+    return query if staff_ids is None else query.where(column.in_([int(i) for i in staff_ids]))
+
+
+def _checkins(
+    engine: Engine, first: date | None, last: date | None, staff_ids: Sequence[int] | None
+) -> pd.DataFrame:
     query = select(db.checkin.c.staff_id, db.checkin.c.week_start, db.checkin.c.score)
+    query = _only(_window(query, db.checkin.c.week_start, first, last), db.checkin.c.staff_id,
+                  staff_ids)  # fmt: skip
     with engine.connect() as connection:
-        return pd.read_sql(_window(query, db.checkin.c.week_start, first, last), connection)
+        return pd.read_sql(query, connection)
 
 
-def _staff(engine: Engine) -> pd.DataFrame:
+def _staff(engine: Engine, staff_ids: Sequence[int] | None = None) -> pd.DataFrame:
     query = select(
         db.staff.c.id.label("staff_id"),
         db.staff.c.pseudonym,
@@ -189,13 +203,18 @@ def _staff(engine: Engine) -> pd.DataFrame:
         db.staff.c.shift_pattern,
     )
     with engine.connect() as connection:
-        return pd.read_sql(query, connection)
+        return pd.read_sql(_only(query, db.staff.c.id, staff_ids), connection)
 
 
 def weekly_features(
-    engine: Engine, first: date | None = None, last: date | None = None
+    engine: Engine,
+    first: date | None = None,
+    last: date | None = None,
+    staff_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """The feature matrix for weeks `first`..`last` (all weeks when None).
+    """The feature matrix for weeks `first`..`last` (all weeks when None), of everyone or only
+    of `staff_ids` (a person's rows depend on their own data only, so they are the same either
+    way).
 
     Columns: `staff_id`, `pseudonym`, `week_start`, every feature of the `full` set and this
     week's check-in (`CURRENT_CHECKIN`), `score` (this week's check-in, the labels' source;
@@ -203,8 +222,8 @@ def weekly_features(
     there is no score).
     """
     history_start = first - timedelta(weeks=BASELINE_WEEKS + 1) if first else None
-    checkins = _checkins(engine, history_start, last)
-    faces = _weekly_expressions(engine, history_start, last)
+    checkins = _checkins(engine, history_start, last, staff_ids)
+    faces = _weekly_expressions(engine, history_start, last, staff_ids)
     for frame in (checkins, faces):
         frame["week_start"] = pd.to_datetime(frame["week_start"])
     rows = pd.merge(checkins, faces, on=["staff_id", "week_start"], how="outer")
@@ -235,7 +254,7 @@ def weekly_features(
     rows = rows[has_data & rows["present"]].drop(columns="present")
     if first is not None:
         rows = rows[rows["week_start"] >= pd.Timestamp(first)]
-    rows = rows.merge(_staff(engine), on="staff_id", how="left")
+    rows = rows.merge(_staff(engine, staff_ids), on="staff_id", how="left")
     rows["burnout"] = (rows["score"] >= BURNOUT_CUTOFF).astype("boolean").mask(rows["score"].isna())
     rows["week_start"] = rows["week_start"].dt.date
     return rows[_ORDER].reset_index(drop=True)

@@ -16,21 +16,23 @@ driver.
 Scores are written to `weekly_risk` on (person, week, model version), so scoring a week again with
 the same model rewrites the same rows, and a new model adds its own rows beside the old ones.
 People with no check-in and no recording that week get no score (not a zero), and only channels a
-person has consented to are used.
+person has consented to are used. `score_people` scores only some people's week, the same way (a
+person who has just answered their check-in), and leaves everyone else's rows alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
-from burnout_lib.errors import NotFound
+from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.risk.features import (
     CHECKIN_FEATURES,
     CURRENT_CHECKIN,
@@ -45,6 +47,8 @@ from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
 
 TOP_DRIVERS = 3
+#: The natural key of a `weekly_risk` row.
+RISK_KEYS = ("staff_id", "week_start", "model_version_id")
 
 
 def what_scores_mean(horizon: int) -> str:
@@ -222,6 +226,97 @@ def score_weeks(
     if features.empty:
         span = f"the week of {first}" if first == last else f"the weeks {first} to {last}"
         raise NotFound(f"no check-ins or recordings from consenting staff in {span}")
+    rows = _scores(model, model_version_id, features)
+    weeks = dict(list(rows.groupby("week_start", sort=True)))
+
+    def store(connection) -> dict:
+        return {week: db.upsert(connection, db.weekly_risk, group, RISK_KEYS)
+                for week, group in weeks.items()}  # fmt: skip
+
+    written = write_transaction(engine, store, f"storing scores of {len(weeks)} week(s)")
+    results = []
+    for week, group in weeks.items():
+        counts = group["level"].value_counts()
+        by_level = {level: int(counts.get(level, 0)) for level in db.RISK_LEVELS}
+        results.append(ScoreResult(week, model_version_id, by_level, written[week]))
+    return results
+
+
+def score_people(
+    engine: Engine,
+    settings: Settings,
+    staff_ids: Sequence[int],
+    week: date,
+    model_version_id: int | None = None,
+) -> pd.DataFrame:
+    """Score only these people in the week of `week`, with the live model unless one is named,
+    and write their `weekly_risk` rows (nobody else's): what `score_weeks` computes for them, for
+    a person who has just answered their check-in or shared a clip. Returns the rows written,
+    one per person with consented data that week; `NotFound` when none has any."""
+    db.require_schema(engine)
+    week = monday(week)
+    ids = sorted({int(i) for i in staff_ids})
+    if not ids:
+        raise InvalidInput("name at least one person to score")
+    model, model_version_id = latest_model(engine, settings, model_version_id)
+    features = consented_features(
+        engine, weekly_features(engine, first=week, last=week, staff_ids=ids)
+    )
+    features = features[features["staff_id"].isin(ids)].reset_index(drop=True)
+    if features.empty:
+        raise NotFound(
+            f"no check-in or recording from consenting staff {', '.join(map(str, ids))} in the "
+            f"week of {week}"
+        )
+    rows = _scores(model, model_version_id, features)
+    write_transaction(
+        engine,
+        lambda connection: db.upsert(connection, db.weekly_risk, rows, RISK_KEYS),
+        f"storing the scores of {len(rows)} person(s) in the week of {week}",
+    )
+    return rows
+
+
+def unscored_people(connection: Connection, week: date, model_version_id: int) -> int:
+    """How many people with consented data in the week (an answered check-in, or a recording
+    with a face) have no row of this model yet: a week a few people's own check-ins scored early
+    (`score_people`) still needs scoring for everyone else."""
+    week = monday(week)
+    consent = db.consent
+
+    def agreed(channel: str, staff_id):
+        return (
+            select(consent.c.staff_id)
+            .where(consent.c.channel == channel, consent.c.granted)
+            .where(consent.c.staff_id == staff_id)
+            .exists()
+        )
+
+    answered = select(db.checkin.c.staff_id).where(
+        db.checkin.c.week_start == week,
+        db.checkin.c.score.is_not(None),
+        agreed("checkin", db.checkin.c.staff_id),
+    )
+    recorded = (
+        select(db.recording.c.staff_id)
+        .join(db.expression_summary)
+        .where(
+            db.recording.c.week_start == week,
+            db.expression_summary.c.frames_used > 0,
+            agreed("recording", db.recording.c.staff_id),
+        )
+    )
+    scored = select(db.weekly_risk.c.staff_id).where(
+        db.weekly_risk.c.week_start == week,
+        db.weekly_risk.c.model_version_id == model_version_id,
+    )
+    people = answered.union(recorded).subquery()
+    missing = select(func.count()).select_from(people).where(people.c.staff_id.not_in(scored))
+    return connection.execute(missing).scalar_one()
+
+
+def _scores(model, model_version_id: int, features: pd.DataFrame) -> pd.DataFrame:
+    """The `weekly_risk` rows of scored features: early warning, estimate, level, drivers."""
     probability = model.probability(features)
     measured = features["score"].reset_index(drop=True)
     skipped = measured.isna().to_numpy() & (model.estimate is not None)
@@ -230,7 +325,7 @@ def score_weeks(
     if skipped.any():
         estimate[skipped] = model.estimate_probability(features[skipped])
         estimate_levels = np.where(skipped, model.estimate.level(np.nan_to_num(estimate)), None)
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         {
             "staff_id": features["staff_id"].to_numpy(),
             "week_start": features["week_start"].to_numpy(),
@@ -243,20 +338,6 @@ def score_weeks(
             "measured_band": cbi_band(measured).to_numpy(),
         }
     )
-    weeks = dict(list(rows.groupby("week_start", sort=True)))
-
-    def store(connection) -> dict:
-        keys = ("staff_id", "week_start", "model_version_id")
-        return {week: db.upsert(connection, db.weekly_risk, group, keys)
-                for week, group in weeks.items()}  # fmt: skip
-
-    written = write_transaction(engine, store, f"storing scores of {len(weeks)} week(s)")
-    results = []
-    for week, group in weeks.items():
-        counts = group["level"].value_counts()
-        by_level = {level: int(counts.get(level, 0)) for level in db.RISK_LEVELS}
-        results.append(ScoreResult(week, model_version_id, by_level, written[week]))
-    return results
 
 
 def score_week(

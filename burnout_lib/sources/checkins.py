@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.errors import InvalidInput
 from burnout_lib.sources.instruments import ANSWER_SCORES, PERSONAL, WORK, score
@@ -164,9 +164,17 @@ def _weeks(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def validate(engine: Engine, path: Path) -> tuple[pd.DataFrame, ImportReport]:
-    """Check every row; returns the good rows, ready to store, and the report."""
-    frame = _read(path)
-    report = ImportReport(path.name, rows=len(frame))
+    """Check every row of a file; returns the good rows, ready to store, and the report."""
+    return validate_rows(engine, _read(path), path.name)
+
+
+def validate_rows(
+    engine: Engine, frame: pd.DataFrame, name: str, source: str = "import"
+) -> tuple[pd.DataFrame, ImportReport]:
+    """Check every row of check-ins given as text, the columns of a check-in file (a file, or
+    the one row of a person's check-in form); returns the good rows, ready for
+    `store_checkins` with `source` as their origin, and the report (named `name`)."""
+    report = ImportReport(name, rows=len(frame))
     report.errors = _column_errors(frame)
     if report.errors:
         return frame.iloc[:0], report
@@ -226,8 +234,14 @@ def validate(engine: Engine, path: Path) -> tuple[pd.DataFrame, ImportReport]:
     )
     for column in PERSONAL.columns + WORK.columns:
         out[column] = out[column].astype("Int16")
-    out["source"] = "import"
+    out["source"] = source
     return out, report
+
+
+def store_checkins(connection: Connection, rows: pd.DataFrame) -> int:
+    """Inside a write transaction: upsert validated check-ins on (person, week); how many rows
+    were new or changed."""
+    return db.upsert(connection, db.checkin, rows, ("staff_id", "week_start"))
 
 
 def _people(engine: Engine, pseudonyms) -> dict[str, tuple[int, bool]]:
@@ -263,7 +277,7 @@ def import_checkins(engine: Engine, path: Path, skip_invalid: bool = False) -> I
     if len(rows):
         report.written = write_transaction(
             engine,
-            lambda connection: db.upsert(connection, db.checkin, rows, ("staff_id", "week_start")),
+            lambda connection: store_checkins(connection, rows),
             f"importing check-ins from {path.name}",
         )
     report.imported = len(rows)

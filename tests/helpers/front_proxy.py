@@ -11,11 +11,16 @@ import base64
 import hashlib
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-from helpers.serving import free_port, stop_group, wait_for_port
+from playwright.sync_api import Browser, Page
+
+from helpers.serving import TIMEOUT_MS, free_port, stop_group, wait_for_port
 
 NGINX = "/usr/sbin/nginx"
+#: The secret nginx adds and Voilà (`BURNOUT_PROXY_SECRET`) requires.
+SECRET = "proxy-secret-for-tests-7f3a"
 
 CONFIG = """{user}daemon off;
 worker_processes 1;
@@ -85,3 +90,32 @@ class FrontProxy:
 
     def stop(self) -> None:
         stop_group(self.process)
+
+
+def password(login: str) -> str:
+    """The stand-in sign-on's password for `login`."""
+    return f"pw-{login}"
+
+
+def signed_in_page(
+    browser: Browser,
+    proxy: FrontProxy,
+    login: str,
+    headers: dict[str, str] | None = None,
+    prepare: Callable[[Page], None] | None = None,
+) -> Page:
+    """The dashboard through nginx, signed in as `login` (1280×800), once the app is drawn;
+    `prepare(page)` runs before the page is opened (to add scripts or listeners)."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        http_credentials={"username": login, "password": password(login)},
+        extra_http_headers=headers or {},
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    if prepare is not None:
+        prepare(page)
+    page.goto(proxy.url)
+    page.wait_for_selector(".bm-app", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".signed-in", timeout=TIMEOUT_MS)
+    return page

@@ -35,6 +35,8 @@ ESTIMATE = {"low": 0.1, "moderate": 0.35, "high": 0.7}
 CHECKIN_SCORE = {"low": 20.0, "moderate": 40.0, "high": 60.0}
 BAND = {"low": "low", "moderate": "low", "high": "moderate"}  # the CBI bands of those scores
 THRESHOLD = 0.2
+#: The tabs a signed-in staff member has: their week, and their own controls
+STAFF_TABS = ["My week", "Check-in", "Weekly clip", "Consent and my data"]
 ALERT_ACTION = "review the rota and rest between shifts; protect breaks"
 
 NURSES = [f"nurse-{k:02d}" for k in range(1, 13)]

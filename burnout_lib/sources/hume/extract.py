@@ -13,7 +13,7 @@ a run that dies half-way stores nothing, and the next run resumes from Hume's ca
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +30,7 @@ from burnout_lib.emotions import BELOW_FLOOR, EXPRESSION_SLUGS, SUMMARY_STATS, s
 from burnout_lib.errors import ConsentError, InvalidInput
 from burnout_lib.privacy.consent import has_consent, staff_id_for
 from burnout_lib.sources.hume.client import HumeClient, measure_frames
-from burnout_lib.sources.hume.frames import file_sha256, iter_frames
+from burnout_lib.sources.hume.frames import Frame, file_sha256, iter_frames
 from burnout_lib.sources.hume.predictions import (
     ID_COLUMNS,
     choose_face,
@@ -40,6 +40,10 @@ from burnout_lib.sources.hume.predictions import (
 )
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
+
+
+class NoFaceFound(InvalidInput):
+    """Hume found no face in any frame of a recording that must show one; nothing was stored."""
 
 
 @dataclass
@@ -184,6 +188,12 @@ def store_recording(
     summary = summarise(frames, choice.face_id)
 
     def store(connection) -> bool:
+        # consent withdrawn while the frames were being measured: nothing of theirs is kept
+        if not has_consent(connection, staff_id, "recording"):
+            raise ConsentError(
+                f"{pseudonym} withdrew consent to the facial channel while the frames were being "
+                "measured: nothing was stored"
+            )
         new = db.upsert(connection, db.recording, pd.DataFrame([recording]), ("sha256",), False)
         if not new:
             return False
@@ -194,7 +204,11 @@ def store_recording(
         db.upsert(connection, db.expression_summary, row, ("recording_id",), update=False)
         return True
 
-    stored = write_transaction(engine, store, f"storing recording {sha256[:12]}")
+    try:
+        stored = write_transaction(engine, store, f"storing recording {sha256[:12]}")
+    except ConsentError:
+        target.unlink(missing_ok=True)
+        raise
     return choice.reason, stored
 
 
@@ -212,14 +226,66 @@ def extract_file(
     path = Path(path)
     staff_id = _check_facial_consent(engine, settings, pseudonym)
     sha256 = file_sha256(path)
+    return _extract(
+        engine, settings, client, _decoded(path, fps), path.name, staff_id, pseudonym, sha256,
+        lambda: _as_utc(recorded_at, path), "file", on_frames,
+    )  # fmt: skip
+
+
+def extract_frames(
+    engine: Engine,
+    settings: Settings,
+    client: HumeClient,
+    frames: Iterable[Frame],
+    pseudonym: str,
+    sha256: str,
+    label: str,
+    recorded_at: datetime,
+    source: str,
+    require_face: bool = False,
+    on_frames: Callable[[int], None] | None = None,
+) -> ExtractResult:
+    """Measure frames decoded elsewhere (a camera take's stills, an upload decoded in memory) and
+    store them as one recording keyed by `sha256`, the way `extract_file` stores a file's.
+
+    With `require_face`, a recording in which Hume finds no face raises `NoFaceFound` and is not
+    stored (Hume's answers stay cached, so the same frames are never sent again).
+    """
+    staff_id = _check_facial_consent(engine, settings, pseudonym)
+    moment = recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)
+    return _extract(
+        engine, settings, client, frames, label, staff_id, pseudonym, sha256, lambda: moment,
+        source, on_frames, require_face,
+    )  # fmt: skip
+
+
+def _decoded(path: Path, fps: float) -> Iterator[Frame]:
+    """The file's frames, checked and decoded only once they are asked for (inside the lock)."""
+    yield from iter_frames(path, fps=fps)
+
+
+def _extract(
+    engine: Engine,
+    settings: Settings,
+    client: HumeClient,
+    frames: Iterable[Frame],
+    label: str,
+    staff_id: int,
+    pseudonym: str,
+    sha256: str,
+    moment: Callable[[], datetime],
+    source: str,
+    on_frames: Callable[[int], None] | None,
+    require_face: bool = False,
+) -> ExtractResult:
     cache = settings.person_dir(pseudonym) / "hume-cache"
     with recording_lock(cache, sha256) as waited:
         if _already_stored(engine, sha256):
             status = "stored by another run" if waited else "already stored"
-            return ExtractResult(path.name, sha256, status)
+            return ExtractResult(label, sha256, status)
         return _measure_and_store(
-            engine, settings, client, path, staff_id, pseudonym, sha256, cache,
-            _as_utc(recorded_at, path), fps, on_frames,
+            engine, settings, client, frames, label, staff_id, pseudonym, sha256, cache,
+            moment(), source, on_frames, require_face,
         )  # fmt: skip
 
 
@@ -244,18 +310,20 @@ def _measure_and_store(
     engine: Engine,
     settings: Settings,
     client: HumeClient,
-    path: Path,
+    source_frames: Iterable[Frame],
+    label: str,
     staff_id: int,
     pseudonym: str,
     sha256: str,
     cache: Path,
     moment: datetime,
-    fps: float,
+    source: str,
     on_frames: Callable[[int], None] | None,
+    require_face: bool = False,
 ) -> ExtractResult:
     tables, request_ids, run_ids = [], [], []
     frames = sent = 0
-    for batch in measure_frames(client, iter_frames(path, fps=fps), cache, on_frames):
+    for batch in measure_frames(client, source_frames, cache, on_frames):
         tables.append(parse_current(batch.response, sha256, batch.times, batch.first_frame))
         request_ids.append(batch.response.get("request_id"))
         run_ids.append(batch.response.get("run_id"))
@@ -266,13 +334,15 @@ def _measure_and_store(
         if tables
         else parse_current({"measurements": []}, sha256)
     )
+    if require_face and table.empty:
+        raise NoFaceFound(f"{label}: no face found in {frames} frames; nothing was stored")
     choice, stored = store_recording(
-        engine, settings, staff_id, pseudonym, sha256, moment, "file", table, frames,
+        engine, settings, staff_id, pseudonym, sha256, moment, source, table, frames,
         request_ids, run_ids,
     )  # fmt: skip
     status = "new" if sent else "cached"
     return ExtractResult(
-        path.name,
+        label,
         sha256,
         status if stored else "stored first by another run",
         frames=frames,
