@@ -6,7 +6,8 @@ that page, as a person would go through it (check-in, consent, camera, upload), 
 sends what a tampered page could send. Every outcome is checked in the page and in the database.
 
 Screenshots go to `test-artifacts/self-service/` (or `$BURNOUT_ARTIFACTS`); the README's
-`docs/staff-checkin.png` and `docs/staff-clip.png` (1280×800) are taken here.
+`docs/staff-checkin.png` and `docs/staff-clip.png` (1280×800) are taken here with
+`BURNOUT_UPDATE_DOCS=1`.
 """
 
 from __future__ import annotations
@@ -191,12 +192,13 @@ def visit(tmp_path_factory) -> Iterator[Visit]:
 
 def shot(page: Page, name: str, docs: str | None = None, top: str | None = None) -> None:
     """The window (1280×800), scrolled so that `top` starts it, saved as an artifact and, when
-    named, as a picture of the docs."""
+    named and `BURNOUT_UPDATE_DOCS=1` is set, as a picture of the docs (a plain test run never
+    changes tracked files)."""
     if top:
         page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    if docs:
+    if docs and os.environ.get("BURNOUT_UPDATE_DOCS") == "1":
         page.screenshot(path=str(DOCS / docs))
 
 
