@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.app import self_service, self_service_frames
 from burnout_lib.app.camera import CameraWidget
+from burnout_lib.app.choices import ChoiceGroup
 from burnout_lib.config import Settings
 from burnout_lib.errors import BurnoutError
 from burnout_lib.privacy.accounts import Viewer
@@ -32,8 +33,6 @@ BAND_WORDS = {
     "high": "75–99, the burnout range (high)",
     "severe": "100, the burnout range (severe)",
 }
-#: Answers shown for a question not answered yet (a form starts with nothing chosen).
-NOT_ANSWERED = "(not answered)"
 
 
 def _status(text: str, name: str, kind: str = "info") -> str:
@@ -77,7 +76,7 @@ class CheckinPanel:
             on_change,
         )
         self.intro = widgets.HTML()
-        self.questions: dict[str, widgets.RadioButtons] = {}
+        self.questions: dict[str, ChoiceGroup] = {}
         self.form = widgets.VBox()
         self.submit = widgets.Button(description="Save my check-in", button_style="primary",
                                      layout=widgets.Layout(width="220px"))  # fmt: skip
@@ -113,23 +112,16 @@ class CheckinPanel:
         self.questions = {}
         boxes = []
         for number, question in enumerate(form.questions, start=1):
-            labels = [NOT_ANSWERED, *(label for label, _ in question.options)]
+            labels = [label for label, _ in question.options]
             chosen = next(
-                (label for label, score in question.options if score == question.answer),
-                NOT_ANSWERED,
+                (label for label, score in question.options if score == question.answer), None
             )
-            radio = widgets.RadioButtons(options=labels, value=chosen,
-                                         layout=widgets.Layout(width="auto"))  # fmt: skip
-            radio.add_class(f"bm-q-{question.column}")
-            radio.disabled = not (form.is_open and form.consent)
-            self.questions[question.column] = radio
-            heading = widgets.HTML(
-                f'<div class="bm"><p id="q-{question.column}"><strong>{number}.</strong> '
-                f"{html.escape(question.text)}</p></div>"
-            )
-            box = widgets.VBox([heading, radio])
-            box.add_class("bm-question")
-            boxes.append(box)
+            group = ChoiceGroup(legend=f"{number}. {question.text}", options=labels,
+                                value=chosen, group=f"q-{question.column}")  # fmt: skip
+            group.add_class(f"bm-q-{question.column}")
+            group.disabled = not (form.is_open and form.consent)
+            self.questions[question.column] = group
+            boxes.append(group)
         self.form.children = boxes
         self.submit.disabled = not (form.is_open and form.consent)
         self._options = {q.column: dict(q.options) for q in form.questions}
@@ -138,7 +130,7 @@ class CheckinPanel:
         answers = {
             column: self._options[column][radio.value]
             for column, radio in self.questions.items()
-            if radio.value != NOT_ANSWERED
+            if radio.value is not None
         }
 
         def submit() -> str:
