@@ -44,7 +44,7 @@ from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
 from helpers.media import pictures_and_videos
 from helpers.paths import ROOT
-from helpers.serving import Served, chromium
+from helpers.serving import Served, another_chromium, chromium
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +103,9 @@ class Visit:
     data_dir: Path
     server_tmp: Path
     week: date
+    hume: FakeHumeServer
+    #: the same person's page in another Chromium started with the given flags
+    another: Callable[..., Page]
     sent: list[bytes] = field(default_factory=list)
     #: comm ids of widgets a later test talks to directly
     comms: dict[str, str] = field(default_factory=dict)
@@ -168,6 +171,7 @@ def visit(tmp_path_factory) -> Iterator[Visit]:
             "HUME_API_KEY": KEY,
             "HUME_BASE_URL": hume.base_url,
             "TMPDIR": str(server_tmp),  # the kernel's temporary folder, searched for pictures
+            "BURNOUT_UPLOAD_MAX_MB": "1",  # a small limit, so "too large" is quick to send
         }
         voila = Served(url, data, tmp / "voila.log", env)
         running.callback(voila.stop)
@@ -181,7 +185,14 @@ def visit(tmp_path_factory) -> Iterator[Visit]:
         browser = running.enter_context(chromium(*FAKE_CAMERA))
         page = signed_in_page(browser, proxy, H.NURSE_LOGIN, prepare=listen)
         page.evaluate("window.notReloaded = true")
-        yield Visit(page, engine, data, server_tmp, monday(datetime.now(UTC).date()), sent)
+
+        def another(*flags: str) -> Page:
+            second = another_chromium(browser, *flags)
+            running.callback(second.close)
+            return signed_in_page(second, proxy, H.NURSE_LOGIN)
+
+        this_week = monday(datetime.now(UTC).date())
+        yield Visit(page, engine, data, server_tmp, this_week, hume, another, sent)
         assert page.evaluate("window.notReloaded") is True
     # before the shutdown, the server and its kernels logged no traceback
     assert "Traceback" not in voila.log.read_text().split("Handle signal 15")[0]
@@ -471,7 +482,24 @@ def test_a_take_from_the_camera_stores_one_recording_and_no_picture(visit: Visit
     assert_no_picture_or_video(visit)
 
 
-def test_an_uploaded_clip_is_stored_and_a_file_that_is_not_a_video_writes_nothing(
+def test_a_camera_refused_or_absent_says_so_and_writes_nothing(visit: Visit) -> None:
+    """Headless Chromium refuses a camera prompt nobody answers, and without a fake device it
+    has no camera: the page says which, and offers the upload instead."""
+    before = db.row_counts(visit.engine)
+    for flags, said in (
+        (("--use-fake-device-for-media-stream",), "Camera access was refused"),
+        (("--use-fake-ui-for-media-stream",), "No camera was found"),
+    ):
+        page = visit.another(*flags)
+        tab(page, "Weekly clip")
+        page.get_by_role("button", name="Turn on camera").click()
+        expect(page.locator(".bm-camera-status")).to_contain_text(said)
+        expect(page.locator(".bm-camera-status")).to_contain_text("upload a short clip")
+        page.context.close()
+    assert db.row_counts(visit.engine) == before
+
+
+def test_an_uploaded_clip_is_stored_and_every_bad_upload_writes_nothing(
     visit: Visit, tmp_path: Path
 ) -> None:
     page, engine = visit.page, visit.engine
@@ -486,7 +514,28 @@ def test_an_uploaded_clip_is_stored_and_a_file_that_is_not_a_video_writes_nothin
     assert db.row_counts(engine) == before
     assert_no_picture_or_video(visit)
 
+    def refused(name: str, data: bytes, mime: str, *said: str) -> None:
+        choose_file(page, name, data, mime)
+        page.get_by_role("button", name="Send the chosen file(s)").click()
+        for words in (*said, "nothing was stored"):
+            expect(status).to_contain_text(words)
+        expect(status).to_have_attribute("data-kind", "refused")
+        assert db.row_counts(engine) == before
+        assert_no_picture_or_video(visit)
+
+    refused("big.mp4", b"\0" * 1_500_000, "video/mp4", "an upload may be at most 1")
+    wall = io.BytesIO()
+    Image.new("RGB", (320, 240), (128, 128, 128)).save(wall, format="JPEG")
+    refused("wall.jpg", wall.getvalue(), "image/jpeg", "No face was found")
     clip = pattern_clip(tmp_path / "clip.mp4", 3, source="testsrc=size=320x240:rate=10")
+    visit.hume.fail_next(50, status=503)  # Hume unreachable for now
+    choose_file(page, "my clip.mp4", clip.read_bytes(), "video/mp4")
+    page.get_by_role("button", name="Send the chosen file(s)").click()
+    expect(status).to_contain_text("Hume could not measure your pictures just now")
+    expect(status).to_have_attribute("data-kind", "refused")
+    assert db.row_counts(engine) == before
+    visit.hume.clear_faults()
+
     choose_file(page, "my clip.mp4", clip.read_bytes(), "video/mp4")
     page.get_by_role("button", name="Send the chosen file(s)").click()
     expect(status).to_contain_text(

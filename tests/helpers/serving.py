@@ -89,6 +89,12 @@ class Served:
         stop_group(self.process)
 
 
+def another_chromium(browser: Browser, *flags: str) -> Browser:
+    """A second Chromium from the same Playwright as `browser`, with `flags` added to the usual
+    ones (Playwright's sync API runs one instance per thread). The caller closes it."""
+    return browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *flags])
+
+
 @contextmanager
 def chromium(*flags: str) -> Iterator[Browser]:
     """Debian's Chromium, headless, with `flags` added to the usual ones."""
