@@ -233,3 +233,30 @@ def test_a_database_lost_after_opening_is_a_message(as_login, engine) -> None:
     app.week.value = H.SCORED[0]
     assert 'data-notice="unavailable"' in app.team.value
     assert "Traceback" not in app.team.value
+
+
+def test_a_person_erases_everything_from_their_page_and_is_signed_out(as_login, hospital) -> None:
+    app = as_login(H.NURSE_LOGIN)
+    panel = app.consent_panel
+    panel.erase_text.value = "nurse-02"  # someone else's pseudonym is not a confirmation
+    panel.erase.click()
+    assert "type your pseudonym 'nurse-01' exactly: nothing was erased" in html.unescape(
+        panel.status.value
+    )
+    with hospital.connect() as connection:
+        assert connection.execute(
+            select(db.staff.c.id).where(db.staff.c.pseudonym == "nurse-01")
+        ).first()
+    panel.erase_text.value = "nurse-01"
+    panel.erase.click()
+    assert 'data-notice="erased"' in app.header.value
+    assert app.tabs.layout.display == "none" and app.week.layout.display == "none"
+    with hospital.connect() as connection:
+        assert not connection.execute(
+            select(db.staff.c.id).where(db.staff.c.pseudonym == "nurse-01")
+        ).first()
+        assert not connection.execute(
+            select(db.account.c.login).where(db.account.c.login == H.NURSE_LOGIN)
+        ).first()
+    app.checkin_panel.save()  # a page left open writes nothing any more
+    assert 'data-kind="refused"' in app.checkin_panel.result.value
