@@ -299,29 +299,39 @@ def _as_day(moment) -> str:
     return pd.Timestamp(moment).strftime("%Y-%m-%d")
 
 
-def _rescore(engine: Engine, settings: Settings, account: Viewer, week: date) -> dict:
-    """The person's week scored again with the live model: the result's early-warning part."""
+def rescore_own_week(
+    engine: Engine, settings: Settings, staff_id: int, week: date
+) -> tuple[int | None, pd.Series | None]:
+    """Score one person's week again with the live model, after their own check-in or clip:
+    (the live model's id or None, the person's new row or None when scoring failed; the detail
+    goes to the log, since what they submitted is stored either way)."""
     with engine.connect() as connection:
         live = db.live_model_id(connection)
+    if live is None:
+        return None, None
+    try:
+        return live, score_people(engine, settings, [staff_id], week, live).iloc[0]
+    except BurnoutError as error:
+        log.warning("re-scoring staff %s for the week of %s failed: %s", staff_id, week, error)
+        return live, None
+
+
+def _rescore(engine: Engine, settings: Settings, account: Viewer, week: date) -> dict:
+    """The person's week scored again with the live model: the result's early-warning part."""
+    live, row = rescore_own_week(engine, settings, account.staff_id, week)
+    if row is None:
+        why = (
+            "Your early warning will appear once a model is live."
+            if live is None
+            else "Your early warning could not be updated just now; it will be at the next "
+            "weekly run."
+        )
+        return {"what_may_help": tuple(helpful_actions()),
+                "message": f"Your answers are stored. {why}"}  # fmt: skip
+    with engine.connect() as connection:
         horizon = connection.execute(
             select(db.model_version.c.horizon_weeks).where(db.model_version.c.id == live)
-        ).scalar_one_or_none()
-    if live is None:
-        return {
-            "what_may_help": tuple(helpful_actions()),
-            "message": "Your answers are stored. Your early warning will appear once a model "
-            "is live.",
-        }
-    try:
-        rows = score_people(engine, settings, [account.staff_id], week, live)
-    except BurnoutError as error:  # the answers are stored; the detail is for the logs
-        log.warning("re-scoring %s after their check-in failed: %s", account.pseudonym, error)
-        return {
-            "what_may_help": tuple(helpful_actions()),
-            "message": "Your answers are stored. Your early warning could not be updated just "
-            "now; it will be at the next weekly run.",
-        }
-    row = rows.iloc[0]
+        ).scalar_one()
     drivers = list(row["drivers"] or [])
     return {
         "model_version_id": int(live),

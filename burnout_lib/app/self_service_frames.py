@@ -40,12 +40,11 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from burnout_lib.app import views
-from burnout_lib.app.self_service import own_account
+from burnout_lib.app.self_service import own_account, rescore_own_week
 from burnout_lib.config import Settings
-from burnout_lib.errors import BurnoutError, ConsentError, HumeError, InvalidInput
+from burnout_lib.errors import ConsentError, HumeError, InvalidInput
 from burnout_lib.privacy.accounts import Viewer
 from burnout_lib.privacy.consent import has_consent
-from burnout_lib.risk import scoring
 from burnout_lib.sources.hume.client import HumeClient
 from burnout_lib.sources.hume.extract import (
     ExtractResult,
@@ -472,16 +471,11 @@ def _no_face(frames: int) -> str:
 
 def _rescore(engine, settings: Settings, staff_id: int, week: date) -> tuple[int | None, str]:
     """Score the person's week again with the live model; (its id, or None and why not)."""
-    with engine.connect() as connection:
-        live = db.live_model_id(connection)
+    live, row = rescore_own_week(engine, settings, staff_id, week)
     if live is None:
         return None, "No early warning yet: no model has been trained and made live."
-    try:
-        scoring.score_people(engine, settings, [staff_id], week, live)
-    except BurnoutError as error:  # the clip is stored; the detail is for the logs
-        log.warning("re-scoring staff %s after their clip failed: %s", staff_id, error)
-        return (
-            None,
-            "Your early warning could not be updated just now; it will be at the next weekly run.",
+    if row is None:
+        return None, (
+            "Your early warning could not be updated just now; it will be at the next weekly run."
         )
     return live, ""

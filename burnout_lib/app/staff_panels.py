@@ -64,17 +64,26 @@ def _attempt(status: widgets.HTML, name: str, action: Callable[[], str]) -> bool
     return False
 
 
-class CheckinPanel:
-    """This week's check-in: one labelled group of five answers per question, then the result."""
+class _Panel:
+    """What every panel holds: the database, the settings, the signed-in viewer (read when an
+    action runs) and the page's "the person's week changed" callback."""
 
     def __init__(self, engine: Engine, settings: Settings, viewer: Callable[[], Viewer],
-                 on_change: Callable[[date], None]) -> None:  # fmt: skip
+                 on_change: Callable[[date | None], None]) -> None:  # fmt: skip
         self.engine, self.settings, self.viewer, self.on_change = (
             engine,
             settings,
             viewer,
             on_change,
         )
+
+
+class CheckinPanel(_Panel):
+    """This week's check-in: one labelled group of five answers per question, then the result."""
+
+    def __init__(self, engine: Engine, settings: Settings, viewer: Callable[[], Viewer],
+                 on_change: Callable[[date], None]) -> None:  # fmt: skip
+        super().__init__(engine, settings, viewer, on_change)
         self.intro = widgets.HTML()
         self.questions: dict[str, ChoiceGroup] = {}
         self.form = widgets.VBox()
@@ -155,15 +164,15 @@ class CheckinPanel:
             self.on_change(self.week)
 
 
-class ConsentPanel:
+class ConsentPanel(_Panel):
     """What the person agreed to, per channel, in plain words; grant or withdraw in one click;
     and erasing everything about them after they type their pseudonym."""
 
     def __init__(self, engine: Engine, settings: Settings, viewer: Callable[[], Viewer],
                  on_change: Callable[[date | None], None],
                  on_erased: Callable[[], None]) -> None:  # fmt: skip
-        self.engine, self.settings, self.viewer = engine, settings, viewer
-        self.on_change, self.on_erased = on_change, on_erased
+        super().__init__(engine, settings, viewer, on_change)
+        self.on_erased = on_erased
         self.channels = widgets.VBox()
         self.status = widgets.HTML()
         self.erase_text = widgets.Text(description="Type your pseudonym to confirm",
@@ -235,17 +244,12 @@ class ConsentPanel:
             self.on_erased()
 
 
-class ClipPanel:
+class ClipPanel(_Panel):
     """The weekly clip: the camera widget (frames only, never video) or an upload."""
 
     def __init__(self, engine: Engine, settings: Settings, viewer: Callable[[], Viewer],
                  on_change: Callable[[date], None]) -> None:  # fmt: skip
-        self.engine, self.settings, self.viewer, self.on_change = (
-            engine,
-            settings,
-            viewer,
-            on_change,
-        )
+        super().__init__(engine, settings, viewer, on_change)
         self.intro = widgets.HTML()
         self.camera = CameraWidget(on_take=self._take)
         self.upload = widgets.FileUpload(accept="video/*,image/jpeg,image/png", multiple=True,
@@ -292,16 +296,17 @@ class ClipPanel:
     def send_upload(self) -> None:
         files = [(item["name"], bytes(item["content"])) for item in self.upload.value]
 
+        stored: list[date] = []
+
         def act() -> str:
             if not files:
                 raise BurnoutError("Choose a clip or a few photos first.")
             result = self_service_frames.submit_upload(self.engine, self.settings, self.viewer(),
                                                        files)  # fmt: skip
-            self.week = result.week
+            stored.append(result.week)
             return result.summary()
 
-        self.week = None
         ok = _attempt(self.result, "upload", act)
         self.upload.value = ()
         if ok:
-            self.on_change(self.week)
+            self.on_change(stored[0])
