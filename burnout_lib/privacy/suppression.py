@@ -1,27 +1,45 @@
-"""Small-group suppression for team figures: no number may describe fewer people than the floor.
+"""Small-group suppression: no published team figure tells anything about fewer than the floor.
 
-The hospital's counts (unit × role rows, categories such as risk levels as columns) are published
-with row totals, a margin row per unit and one for the hospital. Every shown number is either 0
-or at least the floor:
-- primary suppression hides every count between 1 and floor − 1, and the whole row of a group
-  with fewer people than the floor (even its zeros say something about those few people);
-- complementary suppression then hides more cells wherever a single hidden cell could be worked
-  out by subtraction, in any row (categories add up to the total) or column (roles add up to
-  their unit, units to the hospital), alone or in combination: the smallest shown cell next to
-  it is hidden too, until no hidden cell can be pinned down.
+A week's counts (unit × role rows, categories such as risk levels as columns, each row with its
+total) are published together with a margin row per unit and one for the hospital. Every view
+(a unit, a role in it, the hospital report) is a row of this one table, so the rules below hold
+for any combination of views a reader puts side by side. The reader is assumed to know every
+shown number, that counts are whole and never negative, and every sum that links them (the
+categories of a row add up to its total, a unit's roles to the unit, the units to the hospital).
 
-Every view (a unit, a role in it, the hospital report) is a row of the same suppressed table, so
-comparing views never reveals a hidden group.
+1. **No small number.** Every shown count is 0 or at least the floor; a group smaller than the
+   floor has its whole row hidden, zeros included.
+2. **No small number by subtraction.** For every published sum, no hidden figure and no
+   combination of hidden figures inside it ("every role but nurses, at high risk") can be pinned
+   to between 1 and floor − 1 people: each such combination could be 0 or could be the floor or
+   more, as far as the reader can tell.
+3. **No group disclosure.** For no group (a team, a unit, the hospital) can the reader conclude
+   that all its members are in one category (all at high risk, all burnt out): the group's size
+   stays shown, its breakdown is hidden.
+
+Cells hidden by rule 1 are hidden first; then, while a reader could break rule 2 or 3, the
+smallest shown figure that gives the hidden ones room to move is hidden too. A final pass shows
+again every hidden figure that no rule needs hidden.
 """
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
 ALL = "all"
 TOTAL = "total"
+
+Cell = tuple[int, int]
+
+#: Beyond this many small hidden figures in one sum, their combinations are not all tried (2^n
+#: linear programmes); a sum that large has its smallest shown figure hidden instead.
+MAX_COMBINED = 10
 
 
 def suppress_nested(
@@ -30,17 +48,51 @@ def suppress_nested(
     *,
     additive: bool = True,
     totals: pd.Series | None = None,
+    hidden_totals: pd.Series | None = None,
+    sensitive: list[tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
     """Suppress a whole hospital at once: rows (unit, role) of `counts`, plus a margin row
     (unit, "all") per unit and ("all", "all") for the hospital, each with a `total` column.
 
-    Suppressing the hierarchy together keeps every published view consistent: a unit's total in
-    a hospital-wide report and the same unit's total in its own team view are hidden alike, so
-    no hidden group can be worked out by putting two views side by side. Units below the floor
-    are left out of the hospital row, so they never force another unit's figures to be hidden.
+    With `additive=False` the categories may overlap (people with each kind of alert) and
+    `totals` gives each team's head count. `hidden_totals` (True where hidden, indexed like the
+    result) says which of those head counts another published table already hides: they stay
+    hidden, the others are taken as known to the reader, and none is hidden anew.
     """
     if floor < 1:
         raise ValueError("the floor must be at least 1")
+    full, members, counted_units = _hierarchy(counts, additive, totals, floor)
+    values = full.to_numpy()
+    frozen = np.zeros(values.shape, bool)
+    hidden = (values > 0) & (values < floor)
+    small_group = (values[:, -1] > 0) & (values[:, -1] < floor)
+    hidden[small_group, :] = True
+    if hidden_totals is not None:
+        known = hidden_totals.reindex(full.index).fillna(True).to_numpy(bool)
+        hidden[:, -1] = known
+        frozen[:, -1] = True
+    position = {key: k for k, key in enumerate(full.index)}
+    columns = list(full.columns)
+    groups = sensitive if sensitive is not None else [(c,) for c in columns[:-1]]
+    tables = _Sums(
+        values=values,
+        equations=_equations(full, position, members, additive, counted_units),
+        caps=[] if additive else _caps(values),
+        floor=floor,
+        frozen=frozen,
+        sensitive=[[columns.index(c) for c in group] for group in groups],
+    )
+    primary = hidden.copy()
+    with threadpool_limits(1):  # tiny problems: threads only add overhead here
+        tables.protect(hidden)
+        tables.show_unneeded(hidden, primary)
+    return full.astype("Int64").mask(hidden)
+
+
+def _hierarchy(counts, additive, totals, floor):
+    """The full table (roles, unit margins, hospital), which rows belong to each unit, and the
+    units counted in the hospital's row (those below the floor are left out, so they never force
+    another unit's figures to be hidden)."""
     table = counts.astype("int64").copy()
     if additive:
         table[TOTAL] = table.sum(axis=1)
@@ -49,10 +101,12 @@ def suppress_nested(
     else:
         table[TOTAL] = table.max(axis=1)
     units = list(dict.fromkeys(table.index.get_level_values(0)))
-    parts, members = [], {}
+    parts = []
     for unit in units:
         rows = table.xs(unit, level=0, drop_level=False)
         margin = rows.sum(axis=0).to_frame().T
+        if not additive and totals is None:
+            margin[TOTAL] = rows[TOTAL].sum()
         margin.index = pd.MultiIndex.from_tuples([(unit, ALL)])
         parts += [rows, margin]
     full = pd.concat(parts) if parts else table
@@ -61,25 +115,17 @@ def suppress_nested(
     hospital = counted.sum(axis=0).to_frame().T
     hospital.index = pd.MultiIndex.from_tuples([(ALL, ALL)])
     full = pd.concat([full, hospital]).astype("int64")
-    position = {key: k for k, key in enumerate(full.index)}
-    for unit in units:
-        members[unit] = [position[key] for key in full.index if key[0] == unit and key[1] != ALL]
-
-    values = full.to_numpy()
-    hidden = (values > 0) & (values < floor)
-    small_group = (values[:, -1] > 0) & (values[:, -1] < floor)
-    hidden[small_group, :] = True
-    counted_units = set(counted.index.get_level_values(0))
-    equations = _equations(full, position, members, additive, counted_units)
-    _complement(values, hidden, equations)
-    return full.astype("Int64").mask(hidden)
+    members = {
+        unit: [k for k, key in enumerate(full.index) if key[0] == unit and key[1] != ALL]
+        for unit in units
+    }
+    return full, members, set(counted.index.get_level_values(0))
 
 
-def _equations(full, position, members, additive: bool, counted_units: set) -> list[list[tuple]]:
+def _equations(full, position, members, additive: bool, counted_units: set) -> list[list[Cell]]:
     """Every sum a reader knows: parts first, their sum last."""
     columns = full.shape[1]
     equations = []
-    # units below the floor are not part of the hospital's row
     unit_rows = [position[(unit, ALL)] for unit in members if unit in counted_units]
     hospital = position[(ALL, ALL)]
     for j in range(columns):
@@ -92,180 +138,247 @@ def _equations(full, position, members, additive: bool, counted_units: set) -> l
     return equations
 
 
-def _complement(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> None:
-    """Hide more cells until no hidden cell can be worked out from the sums a reader knows.
+def _caps(values: np.ndarray) -> list[tuple[Cell, Cell]]:
+    """Overlapping categories: each is at most the row's head count."""
+    last = values.shape[1] - 1
+    return [((i, j), (i, last)) for i in range(values.shape[0]) for j in range(last)]
 
-    First the quick rule (no sum with exactly one hidden cell), then an exact check: a hidden
-    cell is determined when the sums pin it down in combination (its coordinate vanishes from
-    every solution of the homogeneous system); each such cell gets one more hidden partner.
-    """
-    with threadpool_limits(1):  # tiny matrices: threads only add overhead here
+
+@dataclass
+class _Sums:
+    """What a reader knows about a table, and the three rules checked against it."""
+
+    values: np.ndarray
+    equations: list[list[Cell]]
+    caps: list[tuple[Cell, Cell]]
+    floor: int
+    frozen: np.ndarray
+    #: column numbers of the categories no group may be seen to be entirely in
+    sensitive: list[list[int]]
+
+    def protect(self, hidden: np.ndarray) -> None:
+        """Hide more figures until no rule can be broken."""
         while True:
-            _single_unknowns(values, hidden, equations)
-            determined = _determined(values, hidden, equations)
-            partners = {_nearest_visible(values, hidden, equations, cell) for cell in determined}
+            self._single_unknowns(hidden)
+            partners = {self._partner(hidden, cells) for cells in self.disclosures(hidden)}
             partners.discard(None)
-            if not partners:  # nothing pinned down, or nothing left that could be hidden
+            if not partners:
                 return
             for partner in partners:
                 hidden[partner] = True
 
+    def show_unneeded(self, hidden: np.ndarray, primary: np.ndarray) -> None:
+        """Show again each figure hidden only as a partner that no rule needs hidden after all,
+        largest first (the figures people most want to see)."""
+        extra = [tuple(int(x) for x in c) for c in np.argwhere(hidden & ~primary & ~self.frozen)]
+        for cell in sorted(extra, key=lambda c: (-self.values[c], c)):
+            hidden[cell] = False
+            if self.disclosures(hidden, first_only=True):
+                hidden[cell] = True
 
-def _nearest_visible(values, hidden, equations, start: tuple) -> tuple | None:
-    """The smallest shown cell in a sum with `start`, or else in a sum with a hidden cell linked
-    to it: hiding it gives `start` room to move."""
-    seen, frontier = {start}, [start]
-    while frontier:
-        sums = [cells for cells in equations if any(cell in cells for cell in frontier)]
-        visible = {c for cells in sums for c in cells if not hidden[c]}
-        if visible:
-            return _smallest(values, visible)
-        frontier = [c for cells in sums for c in cells if c not in seen]
-        seen.update(frontier)
-    return None
+    # --- the rules ---------------------------------------------------------------------------
 
+    def disclosures(self, hidden: np.ndarray, first_only: bool = False) -> list[list[Cell]]:
+        """Sets of cells a reader could learn too much about (each needs a shown partner)."""
+        found = []
+        reader = _Reader(self, hidden)
+        for cells in self._small_sums(reader, hidden):
+            found.append(cells)
+            if first_only:
+                return found
+        for cells in self._whole_groups(reader, hidden):
+            found.append(cells)
+            if first_only:
+                return found
+        return found
 
-def _smallest(values: np.ndarray, cells) -> tuple:
-    """The partner to hide: the smallest non-zero cell (a zero only when there is no other)."""
-    nonzero = [cell for cell in cells if values[cell] > 0]
-    return min(nonzero or cells, key=lambda cell: (values[cell], cell))
-
-
-def _single_unknowns(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for cells in equations:
-            unknown = [cell for cell in cells if hidden[cell]]
-            if len(unknown) != 1:
+    def _small_sums(self, reader: _Reader, hidden: np.ndarray):
+        """Rule 2: hidden figures, alone or combined within one sum, pinned to 1..floor − 1."""
+        small = self.floor - 1
+        for cell in reader.cells:
+            low, high = reader.range({cell: 1.0})
+            if low >= 1 and high <= small:
+                yield [cell]
+        for equation in self.equations:
+            parts = [
+                c
+                for c in equation[:-1]
+                if hidden[c] and 1 <= reader.range({c: 1.0})[1] <= small
+            ]
+            if len(parts) > MAX_COMBINED:
+                yield parts
                 continue
-            visible = [cell for cell in cells if not hidden[cell]]
-            if visible:
-                hidden[_smallest(values, visible)] = True
-                changed = True
+            too_big: list[frozenset] = []
+            for size in range(2, len(parts) + 1):
+                for combination in itertools.combinations(parts, size):
+                    if any(group <= set(combination) for group in too_big):
+                        continue
+                    weights = dict.fromkeys(combination, 1.0)
+                    high = reader.high(weights)
+                    if high > small:
+                        too_big.append(frozenset(combination))
+                        continue
+                    if reader.low(weights) >= 1:
+                        yield list(combination)
+
+    def _whole_groups(self, reader: _Reader, hidden: np.ndarray):
+        """Rule 3: a group whose members could all be read as being in sensitive categories."""
+        last = self.values.shape[1] - 1
+        for i in range(self.values.shape[0]):
+            if self.values[i, last] < 1:
+                continue
+            for group in self.sensitive:
+                # the members outside these categories: could there be any?
+                outside = {(i, last): 1.0, **{(i, j): -1.0 for j in group}}
+                if reader.high(outside) < 1:
+                    row = [(i, k) for k in range(last)]
+                    yield row if any(not hidden[c] for c in row) else [(i, last)]
+
+    # --- choosing partners -------------------------------------------------------------------
+
+    def _single_unknowns(self, hidden: np.ndarray) -> None:
+        """The quick rule: a sum with exactly one hidden figure gives it away."""
+        changed = True
+        while changed:
+            changed = False
+            for cells in self.equations:
+                unknown = [cell for cell in cells if hidden[cell]]
+                if len(unknown) != 1 or not 0 < self.values[unknown[0]] < self.floor:
+                    continue
+                partner = self._smallest([c for c in cells if not hidden[c]])
+                if partner is not None:
+                    hidden[partner] = True
+                    changed = True
+
+    def _partner(self, hidden: np.ndarray, cells: list[Cell]) -> Cell | None:
+        """The cell to hide for a disclosure about `cells`: the smallest shown one among them,
+        else in a sum with them, else in a sum linked to those through hidden cells."""
+        own = self._smallest([c for c in cells if not hidden[c]])
+        if own is not None:
+            return own
+        seen, frontier = set(cells), list(cells)
+        while frontier:
+            sums = [eq for eq in self.equations if any(cell in eq for cell in frontier)]
+            visible = [c for eq in sums for c in eq if not hidden[c]]
+            partner = self._smallest(visible)
+            if partner is not None:
+                return partner
+            frontier = [c for eq in sums for c in eq if c not in seen]
+            seen.update(frontier)
+        return None
+
+    def _smallest(self, cells: list[Cell]) -> Cell | None:
+        """The partner to hide: the smallest non-zero cell (a zero only when there is no other);
+        never a figure another table has already published."""
+        cells = [c for c in cells if not self.frozen[c]]
+        if not cells:
+            return None
+        nonzero = [cell for cell in cells if self.values[cell] > 0]
+        return min(nonzero or cells, key=lambda cell: (self.values[cell], cell))
 
 
-def _determined(values: np.ndarray, hidden: np.ndarray, equations: list[list[tuple]]) -> list:
-    """Hidden cells whose value follows from the shown cells, the sums and counts being ≥ 0.
+class _Reader:
+    """The best a reader can do: the smallest and largest value of a sum of figures that fits
+    everything shown (linear programmes over the hidden cells linked to those figures)."""
 
-    A hidden cell can change without changing anything shown exactly when some direction d in
-    the null space of the sums has d ≠ 0 on it and d ≥ 0 on the hidden cells that are 0 (they
-    cannot go lower). Most cells pass a quick test (a direction that moves only cells above
-    zero); the rest get a small linear programme. The sums of these tables have ±1 cycle bases,
-    so a fractional direction means a whole-number one too.
-    """
-    cells = [tuple(int(x) for x in cell) for cell in np.argwhere(hidden)]
-    if not cells:
-        return []
-    index = {cell: k for k, cell in enumerate(cells)}
-    rows = []
-    for equation in equations:
-        *parts, whole = equation
-        row = np.zeros(len(cells))
-        for cell, sign in [(c, 1.0) for c in parts] + [(whole, -1.0)]:
-            if cell in index:
-                row[index[cell]] += sign
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return []
-    matrix = np.array(rows)
-    zeros = np.array([values[cell] == 0 for cell in cells])
-    # directions that move only cells above zero: those cells can go up or down a little
-    positive = matrix[:, ~zeros]
-    movable = np.zeros(len(cells), bool)
-    movable[np.flatnonzero(~zeros)] = _moving(positive)
-    # a zero cell can go up if the cells above zero can make up for it: its column lies in
-    # the span of theirs
-    movable[np.flatnonzero(zeros)] = _in_span(positive, matrix[:, zeros])
-    if movable.all():
-        return []
-    basis = _null_space(matrix)
-    if not len(basis):
-        return [cell for k, cell in enumerate(cells) if not movable[k]]
-    movable |= _zeros_that_can_rise(basis, zeros, movable)
-    determined = []
-    for k, cell in enumerate(cells):
-        if movable[k]:
-            continue
-        if not (np.abs(basis[:, k]) > 1e-9).any():
-            determined.append(cell)
-        elif zeros[k] or not (_can_move(basis, zeros, k, 1.0) or _can_move(basis, zeros, k, -1.0)):
-            determined.append(cell)
-    return determined
+    def __init__(self, sums: _Sums, hidden: np.ndarray) -> None:
+        self.values = sums.values
+        self.hidden = hidden
+        self.cells = [tuple(int(x) for x in c) for c in np.argwhere(hidden)]
+        self.index = {cell: k for k, cell in enumerate(self.cells)}
+        equalities, inequalities = [], []
+        for equation in sums.equations:
+            *parts, whole = equation
+            equalities.append([(c, 1.0) for c in parts] + [(whole, -1.0)])
+        for part, total in sums.caps:
+            inequalities.append([(part, 1.0), (total, -1.0)])
+        self.eq = [self._row(terms) for terms in equalities]
+        self.ub = [self._row(terms) for terms in inequalities]
+        self.eq = [row for row in self.eq if row[0]]
+        self.ub = [row for row in self.ub if row[0]]
+        self.component = self._components()
+        self._memo: dict = {}
 
+    def _row(self, terms):
+        """A sum as {hidden cell index: coefficient} and the constant the shown cells add."""
+        coefficients, constant = {}, 0.0
+        for cell, sign in terms:
+            if self.hidden[cell]:
+                k = self.index[cell]
+                coefficients[k] = coefficients.get(k, 0.0) + sign
+            else:
+                constant += sign * self.values[cell]
+        return {k: v for k, v in coefficients.items() if v}, constant
 
-def _zeros_that_can_rise(basis: np.ndarray, zeros: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Zero cells some direction raises while no zero cell falls, found a batch at a time: each
-    linear programme raises as many of the undecided ones as it can (each by at most 1)."""
-    from scipy.optimize import linprog
+    def _components(self) -> np.ndarray:
+        """Hidden cells linked through a sum share a component; nothing else constrains them."""
+        parent = list(range(len(self.cells)))
 
-    rising = np.zeros(len(zeros), bool)
-    undecided = zeros & ~known
-    while undecided.any():
-        weights = np.zeros(len(zeros))
-        weights[undecided] = -1.0  # maximise their total rise
-        directions = basis.T
+        def find(k):
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for coefficients, _ in self.eq + self.ub:
+            ks = list(coefficients)
+            for k in ks[1:]:
+                parent[find(k)] = find(ks[0])
+        return np.array([find(k) for k in range(len(self.cells))])
+
+    def range(self, weights: dict[Cell, float]) -> tuple[float, float]:
+        return self.low(weights), self.high(weights)
+
+    def low(self, weights: dict[Cell, float]) -> float:
+        return -self._most({c: -w for c, w in weights.items()})
+
+    def high(self, weights: dict[Cell, float]) -> float:
+        return self._most(weights)
+
+    def _most(self, weights: dict[Cell, float]) -> float:
+        """The largest value of Σ weight × cell that fits what is shown."""
+        constant = sum(w * self.values[c] for c, w in weights.items() if not self.hidden[c])
+        terms = {self.index[c]: w for c, w in weights.items() if self.hidden[c]}
+        if not terms:
+            return float(constant)
+        key = tuple(sorted(terms.items()))
+        if key not in self._memo:
+            self._memo[key] = self._solve(terms)
+        return constant + self._memo[key]
+
+    def _solve(self, terms: dict[int, float]) -> float:
+        groups = {self.component[k] for k in terms}
+        variables = np.flatnonzero(np.isin(self.component, list(groups)))
+        column = {k: n for n, k in enumerate(variables)}
+
+        def matrix(rows):
+            picked = [(c, b) for c, b in rows if self.component[next(iter(c))] in groups]
+            a = np.zeros((len(picked), len(variables)))
+            for r, (coefficients, _) in enumerate(picked):
+                for k, v in coefficients.items():
+                    a[r, column[k]] = v
+            return a, np.array([-b for _, b in picked])
+
+        a_eq, b_eq = matrix(self.eq)
+        a_ub, b_ub = matrix(self.ub)
+        objective = np.zeros(len(variables))
+        for k, w in terms.items():
+            objective[column[k]] = -w
         found = linprog(
-            weights @ directions,
-            A_ub=np.vstack([-directions[zeros], directions[undecided]]),
-            b_ub=np.concatenate([np.zeros(int(zeros.sum())), np.ones(int(undecided.sum()))]),
-            bounds=(None, None),
+            objective,
+            A_eq=a_eq if len(a_eq) else None,
+            b_eq=b_eq if len(b_eq) else None,
+            A_ub=a_ub if len(a_ub) else None,
+            b_ub=b_ub if len(b_ub) else None,
+            bounds=(0, None),
             method="highs",
         )
+        if found.status == 3:  # unbounded: nothing shown limits these figures
+            return np.inf
         if found.status != 0:
-            break
-        rise = directions @ found.x
-        raised = undecided & (rise > 1e-7)
-        if not raised.any():
-            break
-        rising |= raised
-        undecided &= ~raised
-    return rising
-
-
-def _null_space(matrix: np.ndarray) -> np.ndarray:
-    """Rows spanning the directions that change none of the sums."""
-    if matrix.shape[1] == 0:
-        return np.zeros((0, 0))
-    _, singular, vt = np.linalg.svd(matrix)
-    return vt[int((singular > 1e-9).sum()) :]
-
-
-def _in_span(basis_columns: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """Which of `columns` are combinations of `basis_columns`."""
-    if columns.shape[1] == 0:
-        return np.zeros(0, bool)
-    if basis_columns.shape[1] == 0:
-        return np.zeros(columns.shape[1], bool)
-    u, singular, _ = np.linalg.svd(basis_columns, full_matrices=False)
-    span = u[:, singular > 1e-9]
-    residual = columns - span @ (span.T @ columns)
-    return np.abs(residual).max(axis=0) < 1e-9
-
-
-def _moving(matrix: np.ndarray) -> np.ndarray:
-    """Which columns some null-space direction moves."""
-    basis = _null_space(matrix)
-    if not len(basis):
-        return np.zeros(matrix.shape[1], bool)
-    return (np.abs(basis) > 1e-9).any(axis=0)
-
-
-def _can_move(basis: np.ndarray, zeros: np.ndarray, k: int, sign: float) -> bool:
-    """Is there d = basis.T @ w with d[k] = sign and d ≥ 0 on the zero cells?"""
-    from scipy.optimize import linprog
-
-    found = linprog(
-        np.zeros(len(basis)),
-        A_ub=-basis.T[zeros],
-        b_ub=np.zeros(int(zeros.sum())),
-        A_eq=basis.T[[k]],
-        b_eq=[sign],
-        bounds=(None, None),
-        method="highs",
-    )
-    return found.status == 0
+            raise RuntimeError(f"suppression: the shown figures do not fit ({found.message})")
+        # the sums of these tables have whole-number corners: round off solver noise
+        return float(np.floor(-found.fun + 1e-6))
 
 
 def shown(value: object) -> str:
