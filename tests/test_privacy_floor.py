@@ -1,19 +1,27 @@
-"""Every team view and report of a mock hospital respects the privacy floor, whatever is chosen."""
+"""Every team view and report of a mock hospital respects the privacy floor, whatever is chosen,
+and all of them together let a determined reader work out nothing about fewer people."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 
 from burnout_lib.app import views
+from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, Viewer
-from burnout_lib.privacy.suppression import TOTAL
+from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.report import figures
 from burnout_lib.report.figures import weekly_report
 from burnout_lib.risk.alerts import evaluate_week
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.risk.scoring import score_weeks
+from burnout_lib.store import db
+from burnout_lib.store.db import init_db, make_engine
+
+from helpers.attacker import Attacker, Published, hierarchy
 
 FLOOR = 5
 WEEKS = 6
@@ -22,11 +30,20 @@ CHECKED_WEEKS = 3
 
 #: Occupational health sees every unit's team view: the widest view there is.
 EVERY_UNIT = Viewer("occupational.health", OCCUPATIONAL_HEALTH)
+RULES = {name: rule for rule, name in views.RULE_NAMES.items()}
 
 
-@pytest.fixture
-def hospital(engine, settings):
-    spec = MockSpec(staff=90, weeks=WEEKS, seed=11)
+@pytest.fixture(scope="module")
+def hospital(tmp_path_factory):
+    """A 300-person hospital over six weeks: teams from 1 to about 20 people."""
+    folder = tmp_path_factory.mktemp("hospital")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("BURNOUT_DB_URL", f"sqlite:///{folder / 'burnout.db'}")
+        environment.setenv("BURNOUT_DATA_DIR", str(folder / "data"))
+        settings = load_settings()
+    engine = make_engine(settings.db_url)
+    init_db(engine)
+    spec = MockSpec(staff=300, weeks=WEEKS, seed=11)
     write_mock(engine, settings, spec, progress=False)
     version = save_model(train(weekly_features(engine), "checkin", bootstrap_rounds=3, folds=3),
                          engine, settings, live=True)  # fmt: skip
@@ -34,7 +51,10 @@ def hospital(engine, settings):
     for result in score_weeks(engine, settings, spec.start, last, version):
         evaluate_week(engine, settings, result.week, version)
     with engine.connect() as connection:
-        yield connection, version, views.scored_weeks(connection, version)
+        weeks = views.scored_weeks(connection, version)
+        assert len(weeks) == WEEKS
+        yield connection, version, weeks[-CHECKED_WEEKS:]
+    engine.dispose()
 
 
 def shown_numbers(*frames) -> pd.Series:
@@ -43,37 +63,166 @@ def shown_numbers(*frames) -> pd.Series:
     return numbers.astype(float)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def every_view(connection, version, week):
+    """Every team view occupational health can open for the week, and every report."""
+    teams = [(u, None) for u in views.all_units(connection)] + views.teams(connection)
+    for unit, role in teams:
+        yield (
+            ("team", unit, role),
+            views.team_weeks(connection, EVERY_UNIT, unit, role, week, version, FLOOR),
+        )
+    for unit in [None, *views.all_units(connection)]:
+        yield ("report", unit, None), weekly_report(connection, week, FLOOR, unit=unit)
+
+
 def test_no_team_view_or_report_shows_a_group_below_the_floor(hospital) -> None:
     """Every scored week, every unit and every unit × role, as the dashboard's team view and as
     the report (whole hospital and each unit) show them."""
     connection, version, weeks = hospital
-    assert len(weeks) == WEEKS
-    weeks = weeks[-CHECKED_WEEKS:]
     sizes = pd.read_sql(
         "SELECT unit, role, count(*) AS n FROM staff GROUP BY unit, role", connection
     )
     assert (sizes["n"] < FLOOR).any(), "some teams are smaller than the floor"
     checked = 0
     for week in weeks:
-        for unit, role in [(u, None) for u in views.all_units(connection)] + views.teams(
-            connection
-        ):
-            team = views.team_weeks(connection, EVERY_UNIT, unit, role, week, version, FLOOR)
-            counts = shown_numbers(team.levels, team.checkins, team.alerts.to_frame())
-            assert ((counts == 0) | (counts >= FLOOR)).all(), (unit, role, week)
+        for (kind, unit, role), view in every_view(connection, version, week):
+            if kind == "team":
+                counts = shown_numbers(view.levels, view.checkins, view.alerts.to_frame())
+            else:
+                counts = shown_numbers(
+                    view.headline[["low", "moderate", "high", TOTAL]],
+                    view.groups[
+                        ["low", "moderate", "high", TOTAL, "check-ins answered", "consenting"]
+                    ],  # fmt: skip
+                    view.new_alerts[["people"]],
+                    view.open_alerts[["people"]],
+                )
+                assert "pseudonym" not in view.new_alerts.columns
+            assert ((counts == 0) | (counts >= FLOOR)).all(), (kind, unit, role, week)
             checked += 1
-        for unit in [None, *views.all_units(connection)]:
-            report = weekly_report(connection, week, FLOOR, unit=unit)
-            counts = shown_numbers(
-                report.headline[["low", "moderate", "high", TOTAL]],
-                report.groups[
-                    ["low", "moderate", "high", TOTAL, "check-ins answered", "consenting"]
-                ],  # fmt: skip
-                report.new_alerts[["people"]],
-                report.open_alerts[["people"]],
-            )
-            assert ((counts == 0) | (counts >= FLOOR)).all(), (unit, week)
-            assert "pseudonym" not in report.new_alerts.columns
     teams = len(views.all_units(connection)) + len(views.teams(connection))
-    assert checked == CHECKED_WEEKS * teams
+    reports = 1 + len(views.all_units(connection))
+    assert checked == CHECKED_WEEKS * (teams + reports)
+
+
+class Collected:
+    """Every figure any view publishes, by table, week and cell; a cell shown twice must agree."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple, dict[tuple, int]] = defaultdict(dict)
+
+    def add(self, table: str, week, key: tuple, column: str, value) -> None:
+        if pd.isna(value):
+            return
+        seen = self.cells[(table, week)]
+        assert seen.setdefault((key, column), int(value)) == int(value), (table, week, key)
+
+    def frame(self, table: str, week, truth: pd.DataFrame) -> pd.DataFrame:
+        shown = pd.DataFrame(pd.NA, index=truth.index, columns=truth.columns, dtype="Int64")
+        for (key, column), value in self.cells[(table, week)].items():
+            shown.at[key, column] = value
+        return shown
+
+
+def collect(connection, version, week) -> Collected:
+    published = Collected()
+    for (kind, unit, role), view in every_view(connection, version, week):
+        if kind == "team":
+            key = (unit, role or ALL)
+            for day, row in view.levels.iterrows():
+                for column, value in row.items():
+                    published.add("levels", day, key, column, value)
+            for day, row in view.checkins.iterrows():
+                for column, value in row.items():
+                    published.add("checkins", day, key, column, value)
+            for name, value in view.alerts.items():
+                published.add("alerts", week, key, RULES[name], value)
+            if view.unit_alerts:  # a unit alert is about the unit's high-risk figures
+                assert view.levels.loc[week, ["high", TOTAL]].notna().all(), unit
+            continue
+        report = view
+        for day, row in report.headline.iterrows():
+            for column in ("low", "moderate", "high", TOTAL):
+                published.add("levels", day, (ALL, ALL) if unit is None else (unit, ALL),
+                              column, row[column])  # fmt: skip
+        for group, row in report.groups.iterrows():
+            if unit is None:
+                key = (group, ALL) if group != ALL else (ALL, ALL)
+            else:
+                key = (unit, group)
+            for column in ("low", "moderate", "high", TOTAL):
+                published.add("levels", week, key, column, row[column])
+            published.add("checkins", week, key, TOTAL, row["consenting"])
+            if not pd.isna(row["check-ins answered"]):  # answered = consenting − not answered
+                not_answered = row["consenting"] - row["check-ins answered"]
+                published.add("checkins", week, key, "not answered", not_answered)
+            if not pd.isna(row["high share"]):
+                assert not pd.isna(row["high"]) and not pd.isna(row[TOTAL])
+        key = (unit, ALL) if unit else (ALL, ALL)
+        for table, counts in (("alerts", report.new_alerts), ("open alerts", report.open_alerts)):
+            for name, value in zip(counts["alert"], counts["people"], strict=True):
+                published.add(table, week, key, RULES[name], value)
+        for named in report.unit_alerts:
+            high = report.groups.loc[named if unit is None else ALL, ["high", TOTAL]]
+            assert high.notna().all(), named
+    return published
+
+
+def truth_of(connection, version, week) -> dict[str, pd.DataFrame]:
+    everyone = views.teams(connection)
+    risk = views.level_counts(connection, week, week, version)
+    answers = views.checkin_counts(connection, week, week)
+    heads = views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
+    _, still_open = figures._alerts(connection, None, week, version, named=False)
+    open_rows = pd.DataFrame({"unit": still_open["unit"], "role": still_open["role"],
+                              "category": still_open["rule"], "people": 1})  # fmt: skip
+    staff = views.staff_counts(connection, everyone)
+    rules = list(views.PERSON_RULES)
+    return {
+        "levels": hierarchy(views.by_team(risk, week, everyone, db.RISK_LEVELS), FLOOR),
+        "checkins": hierarchy(
+            views.by_team(answers, week, everyone, views.CHECKIN_CATEGORIES), FLOOR
+        ),
+        "alerts": hierarchy(
+            views.by_team(views.alert_counts(connection, week), None, everyone, rules),
+            FLOOR,
+            totals=heads,
+        ),
+        "open alerts": hierarchy(views.by_team(open_rows, None, everyone, rules), FLOOR, staff),
+    }
+
+
+def test_all_views_together_reveal_nothing_to_a_determined_reader(hospital) -> None:
+    """Given every number the dashboard (as occupational health, who sees every unit) and the
+    weekly report publish for a week, integer programmes find no combination of one unit's
+    hidden figures at one level pinned to 1–4 people, no group whose members' level follows,
+    and no figure of a small group."""
+    connection, version, weeks = hospital
+    found_hidden = 0
+    for week in weeks:
+        published = collect(connection, version, week)
+        truth = truth_of(connection, version, week)
+        reader = Published(FLOOR)
+        for table, sensitive in (
+            ("levels", views.SENSITIVE[db.RISK_LEVELS]),
+            ("checkins", views.SENSITIVE[views.CHECKIN_CATEGORIES]),
+        ):
+            shown = published.frame(table, week, truth[table])
+            reader.add_table(table, truth[table], shown, sensitive)
+        rules = [(rule,) for rule in views.PERSON_RULES]
+        shown = published.frame("alerts", week, truth["alerts"])
+        shown[TOTAL] = reader.shown["levels"][TOTAL]  # out of the people scored, as published
+        reader.add_table("alerts", truth["alerts"], shown, rules, additive=False)
+        reader.same += [(("alerts", key, TOTAL), ("levels", key, TOTAL)) for key in shown.index]
+        shown = published.frame("open alerts", week, truth["open alerts"])
+        shown[TOTAL] = truth["open alerts"][TOTAL]  # out of each team's staff, known to managers
+        reader.add_table("open alerts", truth["open alerts"], shown, rules, additive=False)
+        for table, shown in reader.shown.items():
+            values = shown.stack().dropna().astype(int)
+            assert (values == truth[table].stack()[values.index]).all(), table
+            found_hidden += int(shown.isna().sum().sum())
+        attacker = Attacker(reader)
+        assert attacker.small_sums() == [], week
+        assert attacker.small_groups() == [], week
+        assert attacker.whole_groups() == [], week
+    assert found_hidden > 0, "the hospital has small groups, so something must be hidden"

@@ -41,6 +41,13 @@ RULE_NAMES: dict[str, str] = {
 }
 CHECKIN_CATEGORIES = ("burnt out", "not burnt out", "not answered")
 
+#: Categories no group may be seen to be entirely in (rule 3 of `privacy.suppression`); alerts:
+#: each kind.
+SENSITIVE = {
+    db.RISK_LEVELS: [("moderate",), ("high",), ("moderate", "high")],
+    CHECKIN_CATEGORIES: [("burnt out",)],
+}
+
 
 # --- What there is to look at ----------------------------------------------------------------
 
@@ -344,10 +351,7 @@ def team_weeks(
     for day in week_index:
         levels.append(hospital_table(risk, day, everyone, db.RISK_LEVELS, floor).loc[row])
         checkins.append(hospital_table(answers, day, everyone, CHECKIN_CATEGORIES, floor).loc[row])
-    heads = by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
-    alerts = hospital_table(
-        alert_counts(connection, week), None, everyone, PERSON_RULES, floor, totals=heads
-    ).loc[row]
+    alerts = alert_table(alert_counts(connection, week), risk, week, everyone, floor).loc[row]
     team = TeamWeeks(
         unit=unit,
         role=role,
@@ -357,7 +361,7 @@ def team_weeks(
         checkins=pd.DataFrame(checkins, index=week_index).astype("Int64"),
         alerts=alerts.drop(TOTAL).rename(RULE_NAMES),
     )
-    if role is None and team.shown:
+    if role is None and unit_alerts_shown(team.levels.loc[week]):
         team.unit_alerts = _unit_alerts(connection, unit, week)
     team.benchmark = nhs_reference(survey.UNIT_BENCHMARK.get(unit))
     return team
@@ -392,23 +396,81 @@ def hospital_table(
     categories,
     floor: int,
     totals: pd.Series | None = None,
+    hidden_totals: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The whole hospital's week, suppressed as one hierarchy (see `suppress_nested`): rows
     (unit, role), (unit, "all") and ("all", "all"). With `totals` (head counts per team) the
-    categories may overlap, as alerts do."""
+    categories may overlap, as alerts do; `hidden_totals` marks the head counts another table
+    hides."""
     table = by_team(counts, day, everyone, categories)
+    sensitive = SENSITIVE.get(tuple(categories))
     key = (
         tuple(table.index),
         tuple(table.columns),
         table.to_numpy().tobytes(),
         None if totals is None else totals.reindex(table.index).fillna(0).to_numpy().tobytes(),
+        None if hidden_totals is None else tuple(hidden_totals.items()),
         floor,
     )
     if key not in _SUPPRESSED:
         if len(_SUPPRESSED) >= _CACHE_SIZE:
             _SUPPRESSED.pop(next(iter(_SUPPRESSED)))
-        _SUPPRESSED[key] = suppress_nested(table, floor, additive=totals is None, totals=totals)
+        _SUPPRESSED[key] = suppress_nested(
+            table,
+            floor,
+            additive=totals is None,
+            totals=totals,
+            hidden_totals=hidden_totals,
+            sensitive=sensitive,
+        )
     return _SUPPRESSED[key].copy()
+
+
+def alert_table(
+    alerted: pd.DataFrame,
+    risk: pd.DataFrame,
+    week: date,
+    everyone: list[tuple[str, str]],
+    floor: int,
+) -> pd.DataFrame:
+    """People with each kind of personal alert (`alert_counts` or any such rows), suppressed
+    as one table with the week's risk levels they are about: a team's alerts are counted out of
+    the people scored, and that head count stays hidden wherever the levels hide it."""
+    heads = by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
+    hidden = hospital_table(risk, week, everyone, db.RISK_LEVELS, floor)[TOTAL].isna()
+    return hospital_table(
+        alerted, None, everyone, PERSON_RULES, floor, totals=heads, hidden_totals=hidden
+    )
+
+
+def open_alert_table(
+    still_open: pd.DataFrame, everyone: list[tuple[str, str]], staff: pd.Series, floor: int
+) -> pd.DataFrame:
+    """People with alerts still open from earlier weeks (rows with unit, role, rule), out of
+    each team's staff: some of them may not have been scored this week, and a team's size is
+    no secret to its manager, so it is taken as known."""
+    counts = pd.DataFrame({"unit": still_open["unit"], "role": still_open["role"],
+                           "category": still_open["rule"], "people": 1})  # fmt: skip
+    known = pd.Series(False, index=staff.index)
+    return hospital_table(
+        counts, None, everyone, PERSON_RULES, floor, totals=staff, hidden_totals=known
+    )
+
+
+def staff_counts(connection: Connection, everyone: list[tuple[str, str]]) -> pd.Series:
+    """People on the staff list per (unit, role)."""
+    query = select(db.staff.c.unit, db.staff.c.role, func.count()).group_by(
+        db.staff.c.unit, db.staff.c.role
+    )
+    counts = {(unit, role): int(n) for unit, role, n in connection.execute(query)}
+    index = pd.MultiIndex.from_tuples(everyone, names=["unit", "role"])
+    return pd.Series([counts.get(team, 0) for team in everyone], index=index, dtype="int64")
+
+
+def unit_alerts_shown(levels: pd.Series) -> bool:
+    """A unit alert (a high share at high risk) tells the unit's high-risk figures: it is shown
+    only where those figures are."""
+    return not (pd.isna(levels["high"]) or pd.isna(levels[TOTAL]))
 
 
 #: Suppressed tables by their exact counts: a week's hospital table is the same whichever team

@@ -8,7 +8,7 @@ shown number, that counts are whole and never negative, and every sum that links
 categories of a row add up to its total, a unit's roles to the unit, the units to the hospital).
 
 1. **No small number.** Every shown count is 0 or at least the floor; a group smaller than the
-   floor has its whole row hidden, zeros included.
+   floor has its whole row hidden, zeros included, and none of its figures can be worked out.
 2. **No small number by subtraction.** For every published sum, no hidden figure and no
    combination of hidden figures inside it ("every role but nurses, at high risk") can be pinned
    to between 1 and floor − 1 people: each such combination could be 0 or could be the floor or
@@ -155,13 +155,18 @@ class _Sums:
     frozen: np.ndarray
     #: column numbers of the categories no group may be seen to be entirely in
     sensitive: list[list[int]]
+    _links: dict | None = None
 
     def protect(self, hidden: np.ndarray) -> None:
         """Hide more figures until no rule can be broken."""
         while True:
             self._single_unknowns(hidden)
-            partners = {self._partner(hidden, cells) for cells in self.disclosures(hidden)}
+            disclosed = self.disclosures(hidden)
+            partners = {self._partner(hidden, cells) for cells in disclosed}
             partners.discard(None)
+            if disclosed and not partners:  # nothing linked is left to hide: the smallest of all
+                everything = [tuple(int(x) for x in c) for c in np.argwhere(~hidden)]
+                partners = {self._smallest(everything)} - {None}
             if not partners:
                 return
             for partner in partners:
@@ -173,77 +178,100 @@ class _Sums:
         extra = [tuple(int(x) for x in c) for c in np.argwhere(hidden & ~primary & ~self.frozen)]
         for cell in sorted(extra, key=lambda c: (-self.values[c], c)):
             hidden[cell] = False
-            if self.disclosures(hidden, first_only=True):
+            # showing it changes only what a reader knows about the cells linked to it
+            if self.disclosures(hidden, first_only=True, near=cell):
                 hidden[cell] = True
 
     # --- the rules ---------------------------------------------------------------------------
 
-    def disclosures(self, hidden: np.ndarray, first_only: bool = False) -> list[list[Cell]]:
-        """Sets of cells a reader could learn too much about (each needs a shown partner)."""
-        found = []
-        reader = _Reader(self, hidden)
-        for cells in self._small_sums(reader, hidden):
-            found.append(cells)
-            if first_only:
-                return found
-        for cells in self._whole_groups(reader, hidden):
-            found.append(cells)
-            if first_only:
-                return found
+    def disclosures(
+        self, hidden: np.ndarray, first_only: bool = False, near: Cell | None = None
+    ) -> list[list[Cell]]:
+        """Sets of cells a reader could learn too much about (each needs a shown partner); with
+        `near`, only those linked to that cell by a sum."""
+        equations, rows, linked = self.equations, None, None
+        if near is not None:
+            linked = self._linked(hidden, near)
+            equations = [eq for eq in equations if any(c in linked for c in eq)]
+            rows = {c[0] for c in linked}
+        reader = _Reader(self, hidden, linked)
+        cells = reader.cells
+        # for one disclosure, first look for sums the published sums alone pin: no programme
+        for reader.certain_only in (True, False) if first_only else (False,):
+            found = []
+            for disclosed in itertools.chain(
+                self._small_sums(reader, cells, equations), self._whole_groups(reader, hidden, rows)
+            ):
+                found.append(disclosed)
+                if first_only:
+                    return found
         return found
 
-    def _small_sums(self, reader: _Reader, hidden: np.ndarray):
-        """Rule 2: hidden figures, alone or combined within one sum, pinned to 1..floor − 1."""
+    def _small(self, cell: Cell) -> bool:
+        """A figure of a group below the floor (any of its figures would say too much)."""
+        return 0 < self.values[cell[0], -1] < self.floor
+
+    def _linked(self, hidden: np.ndarray, start: Cell) -> set[Cell]:
+        """`start` and the hidden figures it can be traded against through published sums."""
+        if self._links is None:  # each cell's sums and head-count limits, looked up once
+            self._links = {}
+            for cells in [*self.equations, *self.caps]:
+                for cell in cells:
+                    self._links.setdefault(cell, []).append(cells)
+        linked, frontier = {start}, [start]
+        while frontier:
+            reached = {c for f in frontier for cells in self._links.get(f, []) for c in cells}
+            frontier = [c for c in reached if hidden[c] and c not in linked]
+            linked.update(frontier)
+        return linked
+
+    def _small_sums(self, reader: _Reader, cells: list[Cell], equations: list[list[Cell]]):
+        """Rule 2 (and rule 1 for small groups): hidden figures, alone or combined within one
+        sum, that a reader can pin to 1..floor − 1 (or, in a small group, to any value)."""
         small = self.floor - 1
-        for cell in reader.cells:
-            low, high = reader.range({cell: 1.0})
-            if low >= 1 and high <= small:
-                yield [cell]
-        for equation in self.equations:
-            parts = [
-                c
-                for c in equation[:-1]
-                if hidden[c] and 1 <= reader.range({c: 1.0})[1] <= small
-            ]
+        alone = [c for c in cells if self._small(c) or 1 <= self.values[c] <= small]
+        for k in np.flatnonzero(reader.pinned_sums([[c] for c in alone])):
+            yield [alone[k]]
+        for equation in equations:
+            parts = [c for c in equation[:-1] if c in reader.index and self.values[c] <= small]
+            if len(parts) < 2:
+                continue
             if len(parts) > MAX_COMBINED:
                 yield parts
                 continue
-            too_big: list[frozenset] = []
-            for size in range(2, len(parts) + 1):
-                for combination in itertools.combinations(parts, size):
-                    if any(group <= set(combination) for group in too_big):
-                        continue
-                    weights = dict.fromkeys(combination, 1.0)
-                    high = reader.high(weights)
-                    if high > small:
-                        too_big.append(frozenset(combination))
-                        continue
-                    if reader.low(weights) >= 1:
-                        yield list(combination)
+            # every combination of two or more parts whose true total is 1..floor − 1
+            chosen = (np.arange(2 ** len(parts))[:, None] >> np.arange(len(parts))) & 1
+            totals = chosen @ np.array([self.values[c] for c in parts])
+            chosen = chosen[(chosen.sum(axis=1) >= 2) & (totals >= 1) & (totals <= small)]
+            combinations = [[parts[k] for k in np.flatnonzero(row)] for row in chosen]
+            for k in np.flatnonzero(reader.pinned_sums(combinations)):
+                yield combinations[k]
 
-    def _whole_groups(self, reader: _Reader, hidden: np.ndarray):
+    def _whole_groups(self, reader: _Reader, hidden: np.ndarray, rows: set | None):
         """Rule 3: a group whose members could all be read as being in sensitive categories."""
         last = self.values.shape[1] - 1
-        for i in range(self.values.shape[0]):
-            if self.values[i, last] < 1:
-                continue
+        for i in range(self.values.shape[0]) if rows is None else sorted(rows):
+            total = self.values[i, last]
             for group in self.sensitive:
+                if total < 1 or total != sum(self.values[i, j] for j in group):
+                    continue  # the true figures already show room for someone outside
                 # the members outside these categories: could there be any?
                 outside = {(i, last): 1.0, **{(i, j): -1.0 for j in group}}
-                if reader.high(outside) < 1:
-                    row = [(i, k) for k in range(last)]
-                    yield row if any(not hidden[c] for c in row) else [(i, last)]
+                if reader.pinned(outside):
+                    yield [(i, k) for k in range(last)]  # its breakdown, or what pins it
 
     # --- choosing partners -------------------------------------------------------------------
 
     def _single_unknowns(self, hidden: np.ndarray) -> None:
-        """The quick rule: a sum with exactly one hidden figure gives it away."""
+        """The quick rule: a sum with exactly one hidden small figure gives it away."""
         changed = True
         while changed:
             changed = False
             for cells in self.equations:
                 unknown = [cell for cell in cells if hidden[cell]]
-                if len(unknown) != 1 or not 0 < self.values[unknown[0]] < self.floor:
+                if len(unknown) != 1:
+                    continue
+                if not (0 < self.values[unknown[0]] < self.floor or self._small(unknown[0])):
                     continue
                 partner = self._smallest([c for c in cells if not hidden[c]])
                 if partner is not None:
@@ -278,107 +306,155 @@ class _Sums:
 
 
 class _Reader:
-    """The best a reader can do: the smallest and largest value of a sum of figures that fits
-    everything shown (linear programmes over the hidden cells linked to those figures)."""
+    """What a reader can work out: whether a sum of figures has one value only, given every
+    shown figure, every published sum and that counts are never negative.
 
-    def __init__(self, sums: _Sums, hidden: np.ndarray) -> None:
+    A sum of figures is pinned exactly when no way of changing the hidden figures that keeps
+    every published sum moves it. Such changes form a cone: directions in the null space of the
+    sums that do not lower a hidden zero (nor push an overlapping category above its head count
+    where it equals it). Most sums are moved by a direction that touches only figures free to go
+    either way (one projection); the rest get a small linear programme. The sums of these tables
+    have whole-number corners, so what holds for fractions holds for whole counts.
+    """
+
+    def __init__(self, sums: _Sums, hidden: np.ndarray, only: set[Cell] | None = None) -> None:
+        """With `only` (hidden figures closed under the sums linking them), look at those alone:
+        nothing else can move them."""
         self.values = sums.values
         self.hidden = hidden
         self.cells = [tuple(int(x) for x in c) for c in np.argwhere(hidden)]
+        if only is not None:
+            self.cells = [c for c in self.cells if c in only]
         self.index = {cell: k for k, cell in enumerate(self.cells)}
-        equalities, inequalities = [], []
-        for equation in sums.equations:
-            *parts, whole = equation
-            equalities.append([(c, 1.0) for c in parts] + [(whole, -1.0)])
-        for part, total in sums.caps:
-            inequalities.append([(part, 1.0), (total, -1.0)])
-        self.eq = [self._row(terms) for terms in equalities]
-        self.ub = [self._row(terms) for terms in inequalities]
-        self.eq = [row for row in self.eq if row[0]]
-        self.ub = [row for row in self.ub if row[0]]
-        self.component = self._components()
-        self._memo: dict = {}
+        n = len(self.cells)
+        equations = [eq for eq in sums.equations if any(c in self.index for c in eq)]
+        equal = [self._row([(c, 1.0) for c in eq[:-1]] + [(eq[-1], -1.0)]) for eq in equations]
+        # a head count met by an overlapping category: that category cannot rise alone
+        tight = [
+            self._row([(part, 1.0), (total, -1.0)])
+            for part, total in sums.caps
+            if self.values[part] == self.values[total]
+            and (part in self.index or total in self.index)
+        ]
+        self.equal = np.array([r for r in equal if r.any()] or np.zeros((0, n)))
+        self.tight = np.array([r for r in tight if r.any()] or np.zeros((0, n)))
+        self.zeros = np.array([self.values[c] == 0 for c in self.cells] or [], bool)
+        limits = np.vstack([np.eye(n)[self.zeros], self.tight])
+        #: directions that move only figures free to go either way: whatever they move is
+        #: certainly not pinned (the quick answer to most questions)
+        self.free = _null_space(np.vstack([self.equal, limits]))
+        self._moves: np.ndarray | None = None
+        self._basis: np.ndarray | None = None
+        #: answer only "pinned by the sums alone", never solving a programme (a quick search)
+        self.certain_only = False
 
-    def _row(self, terms):
-        """A sum as {hidden cell index: coefficient} and the constant the shown cells add."""
-        coefficients, constant = {}, 0.0
+    def _row(self, terms) -> np.ndarray:
+        row = np.zeros(len(self.cells))
         for cell, sign in terms:
-            if self.hidden[cell]:
-                k = self.index[cell]
-                coefficients[k] = coefficients.get(k, 0.0) + sign
-            else:
-                constant += sign * self.values[cell]
-        return {k: v for k, v in coefficients.items() if v}, constant
+            if cell in self.index:
+                row[self.index[cell]] += sign
+        return row
 
-    def _components(self) -> np.ndarray:
-        """Hidden cells linked through a sum share a component; nothing else constrains them."""
-        parent = list(range(len(self.cells)))
+    def pinned_sums(self, sums: list[list[Cell]]) -> np.ndarray:
+        """For each list of figures, is their sum pinned?"""
+        return self.pinned_all([dict.fromkeys(cells, 1.0) for cells in sums])
 
-        def find(k):
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
+    def pinned(self, weights: dict[Cell, float]) -> bool:
+        """Does Σ weight × figure have a single value for the reader?"""
+        return bool(self.pinned_all([weights])[0])
 
-        for coefficients, _ in self.eq + self.ub:
-            ks = list(coefficients)
-            for k in ks[1:]:
-                parent[find(k)] = find(ks[0])
-        return np.array([find(k) for k in range(len(self.cells))])
+    def pinned_all(self, weights: list[dict[Cell, float]]) -> np.ndarray:
+        """`pinned`, for many weighted sums at once."""
+        if not weights:
+            return np.zeros(0, bool)
+        w = np.array([self._row(terms.items()) for terms in weights])
+        pinned = np.ones(len(weights), bool)
+        for directions in self._tests():
+            if not pinned.any():
+                break
+            if len(directions):
+                pinned[pinned] = ~(np.abs(w[pinned] @ directions.T) > 1e-9).any(axis=1)
+        return pinned
 
-    def range(self, weights: dict[Cell, float]) -> tuple[float, float]:
-        return self.low(weights), self.high(weights)
+    def _tests(self):
+        """Ever finer sets of directions: moved by any of them means not pinned."""
+        yield self.free
+        if self.certain_only:
+            if self._basis is None:
+                self._basis = _null_space(self.equal)
+            yield self._basis  # nothing moves it even ignoring the signs: surely pinned
+        else:
+            yield self.moves()
 
-    def low(self, weights: dict[Cell, float]) -> float:
-        return -self._most({c: -w for c, w in weights.items()})
+    def moves(self) -> np.ndarray:
+        """Directions spanning every allowed change (d with equal·d = 0 that lowers no zero
+        and raises no category past a head count it meets): a sum is pinned when none moves
+        it. Worked out once, when a question needs more than the quick answer."""
+        if self._moves is None:
+            zeros, n = self.zeros, len(self.cells)
+            limits = np.vstack([np.eye(n)[zeros], -self.tight])
+            # quick: a zero can rise alone when figures free to go either way make up for it
+            free = ~zeros & ~(np.abs(self.tight) > 0).any(axis=0)
+            rises = np.concatenate(
+                [
+                    _in_span(self.equal[:, free], self.equal[:, zeros]),
+                    np.zeros(len(self.tight), bool),
+                ]  # fmt: skip
+            )
+            stuck = limits[_never_moving(_null_space(self.equal), limits, ~rises)]
+            self._moves = _null_space(np.vstack([self.equal, stuck]))
+        return self._moves
 
-    def high(self, weights: dict[Cell, float]) -> float:
-        return self._most(weights)
 
-    def _most(self, weights: dict[Cell, float]) -> float:
-        """The largest value of Σ weight × cell that fits what is shown."""
-        constant = sum(w * self.values[c] for c, w in weights.items() if not self.hidden[c])
-        terms = {self.index[c]: w for c, w in weights.items() if self.hidden[c]}
-        if not terms:
-            return float(constant)
-        key = tuple(sorted(terms.items()))
-        if key not in self._memo:
-            self._memo[key] = self._solve(terms)
-        return constant + self._memo[key]
+def _in_span(basis_columns: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Which of `columns` are combinations of `basis_columns`."""
+    if columns.shape[1] == 0:
+        return np.zeros(0, bool)
+    if basis_columns.shape[1] == 0 or basis_columns.shape[0] == 0:
+        return ~(np.abs(columns) > 1e-9).any(axis=0)
+    u, singular, _ = np.linalg.svd(basis_columns, full_matrices=False)
+    span = u[:, singular > 1e-9]
+    residual = columns - span @ (span.T @ columns)
+    return np.abs(residual).max(axis=0) < 1e-9
 
-    def _solve(self, terms: dict[int, float]) -> float:
-        groups = {self.component[k] for k in terms}
-        variables = np.flatnonzero(np.isin(self.component, list(groups)))
-        column = {k: n for n, k in enumerate(variables)}
 
-        def matrix(rows):
-            picked = [(c, b) for c, b in rows if self.component[next(iter(c))] in groups]
-            a = np.zeros((len(picked), len(variables)))
-            for r, (coefficients, _) in enumerate(picked):
-                for k, v in coefficients.items():
-                    a[r, column[k]] = v
-            return a, np.array([-b for _, b in picked])
+def _never_moving(basis: np.ndarray, limits: np.ndarray, undecided: np.ndarray) -> np.ndarray:
+    """Which limits (rows g with g·d ≥ 0) hold with equality for every allowed direction d.
 
-        a_eq, b_eq = matrix(self.eq)
-        a_ub, b_ub = matrix(self.ub)
-        objective = np.zeros(len(variables))
-        for k, w in terms.items():
-            objective[column[k]] = -w
+    A cone's span is cut out by those limits alone, so once they are known every question is a
+    projection. Each linear programme pushes as many undecided limits above zero as it can
+    (each by at most 1); the ones no programme can push are the answer. Limits already known
+    to move are not `undecided`.
+    """
+    stuck = undecided.copy()
+    if not stuck.any() or not len(basis):
+        return stuck
+    values = limits @ basis.T  # each limit's value along each basis direction
+    while stuck.any():
         found = linprog(
-            objective,
-            A_eq=a_eq if len(a_eq) else None,
-            b_eq=b_eq if len(b_eq) else None,
-            A_ub=a_ub if len(a_ub) else None,
-            b_ub=b_ub if len(b_ub) else None,
-            bounds=(0, None),
+            -values[stuck].sum(axis=0),
+            A_ub=np.vstack([-values, values[stuck]]),
+            b_ub=np.concatenate([np.zeros(len(values)), np.ones(int(stuck.sum()))]),
+            bounds=(None, None),
             method="highs",
         )
-        if found.status == 3:  # unbounded: nothing shown limits these figures
-            return np.inf
         if found.status != 0:
-            raise RuntimeError(f"suppression: the shown figures do not fit ({found.message})")
-        # the sums of these tables have whole-number corners: round off solver noise
-        return float(np.floor(-found.fun + 1e-6))
+            break
+        pushed = stuck & (values @ found.x > 1e-7)
+        if not pushed.any():
+            break
+        stuck &= ~pushed
+    return stuck
+
+
+def _null_space(matrix: np.ndarray) -> np.ndarray:
+    """Rows spanning the directions that change none of the sums."""
+    if matrix.shape[1] == 0:
+        return np.zeros((0, 0))
+    if matrix.shape[0] == 0:
+        return np.eye(matrix.shape[1])
+    _, singular, vt = np.linalg.svd(matrix)
+    return vt[int((singular > 1e-9).sum()) :]
 
 
 def shown(value: object) -> str:

@@ -107,9 +107,7 @@ def weekly_report(
     }
     heads = views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
     checkins = scope(views.hospital_table(answers, week, everyone, views.CHECKIN_CATEGORIES, floor))
-    alert_table = scope(
-        views.hospital_table(alerted, None, everyone, views.PERSON_RULES, floor, totals=heads)
-    )
+    alert_table = scope(views.alert_table(alerted, risk, week, everyone, floor))
     groups = [g for g in tables[week].index if g != ALL]
     unit_sizes = heads.groupby(level=0).sum()
     small_units = 0 if unit else int(((unit_sizes > 0) & (unit_sizes < floor)).sum())
@@ -128,8 +126,13 @@ def weekly_report(
     new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
     if not show_pseudonyms:
         new = _alert_count_table(alert_table)
-        still_open = _open_count_table(still_open, everyone, heads, floor, unit)
-    unit_alerts = _unit_alert_names(connection, unit, week, groups)
+        still_open = _open_count_table(connection, still_open, everyone, floor, unit)
+    # a unit alert tells a unit's high-risk figures: named only where those are shown
+    if unit is not None:
+        shown_units = [unit] if views.unit_alerts_shown(tables[week].loc[ALL]) else []
+    else:
+        shown_units = [g for g in groups if views.unit_alerts_shown(tables[week].loc[g])]
+    unit_alerts = _unit_alert_names(connection, week, shown_units)
     digest = hashlib.sha256()
     for frame in (risk, answers, alerted):
         digest.update(frame.sort_values(list(frame.columns)).to_csv(index=False).encode())
@@ -227,19 +230,14 @@ def _alert_count_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _open_count_table(
-    rows: pd.DataFrame, everyone: list, heads: pd.Series, floor: int, unit: str | None
+    connection: Connection, rows: pd.DataFrame, everyone: list, floor: int, unit: str | None
 ) -> pd.DataFrame:
-    counts = pd.DataFrame(
-        {"unit": rows["unit"], "role": rows["role"], "category": rows["rule"], "people": 1}
-    )
-    table = views.hospital_table(counts, None, everyone, views.PERSON_RULES, floor, totals=heads)
+    staff = views.staff_counts(connection, everyone)
+    table = views.open_alert_table(rows, everyone, staff, floor)
     return _alert_count_table(table.loc[(unit or ALL, ALL)].to_frame().T.set_axis([ALL]))
 
 
-def _unit_alert_names(
-    connection: Connection, unit: str | None, week: date, groups: list[str]
-) -> list[str]:
-    units = [unit] if unit else groups
+def _unit_alert_names(connection: Connection, week: date, units: list[str]) -> list[str]:
     query = select(db.alert.c.unit).where(
         db.alert.c.rule == "unit_high_share",
         db.alert.c.week_start == week,
