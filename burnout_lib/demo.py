@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import func, select
 
+from burnout_lib.app.views import publish_weeks
 from burnout_lib.config import Settings, display_url
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import (
@@ -66,6 +67,9 @@ def build_demo(
     if unalerted:  # all of them after scoring; some if an earlier build was stopped part-way
         alerts = sum(len(evaluate_week(engine, settings, week, version)) for week in unalerted)
         yield f"raised {alerts:,} alerts over {len(unalerted)} weeks"
+    published = publish_weeks(engine, version, settings.min_group_size, progress=progress)
+    if published:
+        yield f"team views' suppressed figures ready for the latest {published} weeks"
     for viewer in demo_accounts(engine):
         yield f"demo login {viewer.describe()}"
     counts = db.row_counts(engine)

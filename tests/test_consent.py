@@ -1,6 +1,6 @@
 import pandas as pd
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 
 from burnout_lib.errors import ConsentError, InvalidInput, NotFound
 from burnout_lib.mock.hospital import MockSpec, write_mock
@@ -102,9 +102,15 @@ def test_erase_leaves_nothing_of_the_person(engine, settings, hospital) -> None:
     assert all(before[t] > 0 for t in ("staff", "consent", "recording", "expression_summary"))
     assert settings.person_dir(hospital).exists()
 
+    with engine.begin() as connection:  # a team table remembered from counts including them
+        connection.execute(insert(db.suppressed_table).values(digest="0" * 64, hidden="01"))
+
     report = erase_person(engine, settings, hospital)
 
     assert set(report.rows) >= set(linked), "every table that refers to a person is erased"
+    assert report.team_tables == 1
+    with engine.connect() as connection:
+        assert count_all(connection, "suppressed_table") == 0
     with engine.connect() as connection:
         for table in linked:
             assert rows_of(connection, linked, table, staff_id) == 0, table

@@ -14,15 +14,17 @@ import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, func, literal, select, true
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from tqdm.auto import tqdm
 
 from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import NotFound
-from burnout_lib.privacy import access
+from burnout_lib.privacy import access, published
 from burnout_lib.privacy.accounts import Viewer
-from burnout_lib.privacy.suppression import ALL, TOTAL, suppress_nested
+from burnout_lib.privacy.suppression import ALL, TOTAL
 from burnout_lib.risk.features import BASELINE_WEEKS
 from burnout_lib.sources import survey
 from burnout_lib.sources.instruments import BURNOUT_CUTOFF
@@ -349,9 +351,14 @@ def team_weeks(
     answers = checkin_counts(connection, first, week)
     levels, checkins = [], []
     for day in week_index:
-        levels.append(hospital_table(risk, day, everyone, db.RISK_LEVELS, floor).loc[row])
-        checkins.append(hospital_table(answers, day, everyone, CHECKIN_CATEGORIES, floor).loc[row])
-    alerts = alert_table(alert_counts(connection, week), risk, week, everyone, floor).loc[row]
+        levels.append(
+            hospital_table(connection, risk, day, everyone, db.RISK_LEVELS, floor).loc[row]
+        )
+        checkins.append(
+            hospital_table(connection, answers, day, everyone, CHECKIN_CATEGORIES, floor).loc[row]
+        )
+    alerts = alert_table(connection, alert_counts(connection, week), risk, week, everyone, floor)
+    alerts = alerts.loc[row]
     team = TeamWeeks(
         unit=unit,
         role=role,
@@ -365,6 +372,30 @@ def team_weeks(
         team.unit_alerts = _unit_alerts(connection, unit, week)
     team.benchmark = nhs_reference(survey.UNIT_BENCHMARK.get(unit))
     return team
+
+
+def publish_weeks(
+    engine: Engine,
+    model_version_id: int,
+    floor: int,
+    weeks: int = WINDOW_WEEKS,
+    progress: bool = True,
+) -> int:
+    """Work out and remember the suppressed team tables (risk levels, check-ins, alerts) of the
+    latest scored weeks, so the first visit to a team view finds them ready. Returns how many
+    weeks."""
+    with engine.connect() as connection:
+        days = scored_weeks(connection, model_version_id)[-weeks:]
+        if not days:
+            return 0
+        everyone = teams(connection)
+        risk = level_counts(connection, days[0], days[-1], model_version_id)
+        answers = checkin_counts(connection, days[0], days[-1])
+        for day in tqdm(days, desc="team tables", unit="week", disable=not progress):
+            hospital_table(connection, risk, day, everyone, db.RISK_LEVELS, floor)
+            hospital_table(connection, answers, day, everyone, CHECKIN_CATEGORIES, floor)
+            alert_table(connection, alert_counts(connection, day), risk, day, everyone, floor)
+    return len(days)
 
 
 def teams(connection: Connection) -> list[tuple[str, str]]:
@@ -382,14 +413,21 @@ def by_team(
 ) -> pd.DataFrame:
     """One week of `level_counts`/`checkin_counts`/`alert_counts` as (unit, role) × categories."""
     rows = counts[counts["week_start"] == day] if day is not None else counts
-    table = rows.pivot_table(
-        index=["unit", "role"], columns="category", values="people", aggfunc="sum", fill_value=0
+    team = {key: i for i, key in enumerate(everyone)}
+    column = {category: j for j, category in enumerate(categories)}
+    i = np.array(
+        [team.get(key, -1) for key in zip(rows["unit"], rows["role"], strict=True)], dtype=int
     )
+    j = np.array([column.get(category, -1) for category in rows["category"]], dtype=int)
+    known = (i >= 0) & (j >= 0)
+    values = np.zeros((len(everyone), len(column)), dtype="int64")
+    np.add.at(values, (i[known], j[known]), rows["people"].to_numpy(dtype="int64")[known])
     index = pd.MultiIndex.from_tuples(everyone, names=["unit", "role"])
-    return table.reindex(index=index, columns=list(categories), fill_value=0).astype("int64")
+    return pd.DataFrame(values, index=index, columns=list(categories))
 
 
 def hospital_table(
+    connection: Connection,
     counts: pd.DataFrame,
     day: date | None,
     everyone: list[tuple[str, str]],
@@ -415,7 +453,8 @@ def hospital_table(
     if key not in _SUPPRESSED:
         if len(_SUPPRESSED) >= _CACHE_SIZE:
             _SUPPRESSED.pop(next(iter(_SUPPRESSED)))
-        _SUPPRESSED[key] = suppress_nested(
+        _SUPPRESSED[key] = published.suppressed(
+            connection,
             table,
             floor,
             additive=totals is None,
@@ -427,6 +466,7 @@ def hospital_table(
 
 
 def alert_table(
+    connection: Connection,
     alerted: pd.DataFrame,
     risk: pd.DataFrame,
     week: date,
@@ -437,14 +477,18 @@ def alert_table(
     as one table with the week's risk levels they are about: a team's alerts are counted out of
     the people scored, and that head count stays hidden wherever the levels hide it."""
     heads = by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
-    hidden = hospital_table(risk, week, everyone, db.RISK_LEVELS, floor)[TOTAL].isna()
+    hidden = hospital_table(connection, risk, week, everyone, db.RISK_LEVELS, floor)[TOTAL].isna()
     return hospital_table(
-        alerted, None, everyone, PERSON_RULES, floor, totals=heads, hidden_totals=hidden
+        connection, alerted, None, everyone, PERSON_RULES, floor, totals=heads, hidden_totals=hidden
     )
 
 
 def open_alert_table(
-    still_open: pd.DataFrame, everyone: list[tuple[str, str]], staff: pd.Series, floor: int
+    connection: Connection,
+    still_open: pd.DataFrame,
+    everyone: list[tuple[str, str]],
+    staff: pd.Series,
+    floor: int,
 ) -> pd.DataFrame:
     """People with alerts still open from earlier weeks (rows with unit, role, rule), out of
     each team's staff: some of them may not have been scored this week, and a team's size is
@@ -453,7 +497,7 @@ def open_alert_table(
                            "category": still_open["rule"], "people": 1})  # fmt: skip
     known = pd.Series(False, index=staff.index)
     return hospital_table(
-        counts, None, everyone, PERSON_RULES, floor, totals=staff, hidden_totals=known
+        connection, counts, None, everyone, PERSON_RULES, floor, totals=staff, hidden_totals=known
     )
 
 

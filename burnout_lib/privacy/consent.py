@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.privacy import published
 from burnout_lib.store.db import CHANNELS, consent, metadata, require_schema, staff, upsert
 from burnout_lib.store.transactions import write_transaction
 
@@ -97,6 +98,8 @@ class ErasureReport:
     pseudonym: str
     rows: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: remembered suppressed team tables dropped (worked out from counts that included them)
+    team_tables: int = 0
 
     @property
     def total_rows(self) -> int:
@@ -138,6 +141,8 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
             for table, clause in person_tables():
                 result = connection.execute(delete(table).where(clause), {"staff_id": staff_id})
                 rows[table.name] = rows.get(table.name, 0) + result.rowcount
+            # team tables remembered from counts that included this person
+            report.team_tables = published.forget_all(connection)
         elif not report.files:
             raise NotFound(f"no staff member with pseudonym {pseudonym!r}")
         return rows

@@ -89,6 +89,13 @@ def suppress_nested(
     return full.astype("Int64").mask(hidden)
 
 
+def full_table(
+    counts: pd.DataFrame, floor: int, *, additive: bool = True, totals: pd.Series | None = None
+) -> pd.DataFrame:
+    """The table `suppress_nested` publishes, before anything is hidden (same rows, columns)."""
+    return _hierarchy(counts, additive, totals, floor)[0].astype("Int64")
+
+
 def _hierarchy(counts, additive, totals, floor):
     """The full table (roles, unit margins, hospital), which rows belong to each unit, and the
     units counted in the hospital's row (those below the floor are left out, so they never force

@@ -102,12 +102,14 @@ def weekly_report(
         return table[table.index.get_level_values(1) == ALL].droplevel(1)
 
     tables = {
-        day: scope(views.hospital_table(risk, day, everyone, db.RISK_LEVELS, floor))
+        day: scope(views.hospital_table(connection, risk, day, everyone, db.RISK_LEVELS, floor))
         for day in (previous, week)
     }
     heads = views.by_team(risk, week, everyone, db.RISK_LEVELS).sum(axis=1)
-    checkins = scope(views.hospital_table(answers, week, everyone, views.CHECKIN_CATEGORIES, floor))
-    alert_table = scope(views.alert_table(alerted, risk, week, everyone, floor))
+    checkins = scope(
+        views.hospital_table(connection, answers, week, everyone, views.CHECKIN_CATEGORIES, floor)
+    )
+    alert_table = scope(views.alert_table(connection, alerted, risk, week, everyone, floor))
     groups = [g for g in tables[week].index if g != ALL]
     unit_sizes = heads.groupby(level=0).sum()
     small_units = 0 if unit else int(((unit_sizes > 0) & (unit_sizes < floor)).sum())
@@ -233,7 +235,7 @@ def _open_count_table(
     connection: Connection, rows: pd.DataFrame, everyone: list, floor: int, unit: str | None
 ) -> pd.DataFrame:
     staff = views.staff_counts(connection, everyone)
-    table = views.open_alert_table(rows, everyone, staff, floor)
+    table = views.open_alert_table(connection, rows, everyone, staff, floor)
     return _alert_count_table(table.loc[(unit or ALL, ALL)].to_frame().T.set_axis([ALL]))
 
 

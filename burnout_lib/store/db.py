@@ -230,6 +230,17 @@ access_log = Table(
     Column("reason", Text, nullable=False),
 )
 
+#: Which figures of a team table suppression hides, remembered by a digest of the exact counts:
+#: suppressing a week of a busy hospital takes a second or more, and every dashboard process and
+#: report asks for the same weeks. Holds no figure and no person; emptied by every erasure.
+suppressed_table = Table(
+    "suppressed_table",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("hidden", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), server_default=func.now()),
+)
+
 Index("ix_recording_staff_week", recording.c.staff_id, recording.c.week_start)
 Index("ix_weekly_risk_model_version_id_week_start", weekly_risk.c.model_version_id,
       weekly_risk.c.week_start)  # fmt: skip

@@ -107,6 +107,9 @@ class Attacker:
         biggest = max(int(frame.to_numpy().max()) for frame in published.truth.values())
         self.most = max(biggest, 1) * 2
         self.part = self._parts()
+        #: whole tables that fit everything published (found by earlier programmes), with the
+        #: hidden cells each covers
+        self.witnesses: list[tuple[np.ndarray, np.ndarray]] = []
 
     def _parts(self) -> np.ndarray:
         """Hidden cells linked by a sum share a part; parts are independent of each other, so
@@ -135,16 +138,16 @@ class Attacker:
         return row, -constant
 
     def pinned(self, weights: dict[Cell, float], truth: int, below: bool = True) -> bool:
-        """Is Σ weight × cell certainly `truth` (its true value) for the reader? The largest
-        value is tried first: most sums are not pinned, and one integer programme shows it."""
+        """Is Σ weight × cell certainly `truth` (its true value) for the reader? Every table an
+        earlier programme found is a witness: one giving another value settles it. Otherwise
+        the largest value is tried first (most sums are not pinned), then the smallest."""
+        objective, constant = self._objective(weights)
+        for mask, solution in self.witnesses:
+            if mask[objective != 0].all() and round(objective @ solution + constant) != truth:
+                return False
         return self._end(weights, 1.0) == truth and (not below or self._end(weights, -1.0) == truth)
 
-    def range_of(self, weights: dict[Cell, float]) -> tuple[int, int]:
-        """Smallest and largest value of Σ weight × cell the reader cannot rule out."""
-        return self._end(weights, -1.0), self._end(weights, 1.0)
-
-    def _end(self, weights: dict[Cell, float], sign: float) -> int:
-        """The largest (sign 1) or smallest (sign −1) value of Σ weight × cell."""
+    def _objective(self, weights: dict[Cell, float]) -> tuple[np.ndarray, float]:
         objective = np.zeros(len(self.hidden))
         constant = 0.0
         for cell, weight in weights.items():
@@ -152,6 +155,15 @@ class Attacker:
                 objective[self.index[cell]] += weight
             else:
                 constant += weight * self.published.value(cell)
+        return objective, constant
+
+    def range_of(self, weights: dict[Cell, float]) -> tuple[int, int]:
+        """Smallest and largest value of Σ weight × cell the reader cannot rule out."""
+        return self._end(weights, -1.0), self._end(weights, 1.0)
+
+    def _end(self, weights: dict[Cell, float], sign: float) -> int:
+        """The largest (sign 1) or smallest (sign −1) value of Σ weight × cell."""
+        objective, constant = self._objective(weights)
         if not objective.any():
             return round(constant)
         variables = np.isin(self.part, np.unique(self.part[objective != 0]))
@@ -165,6 +177,9 @@ class Attacker:
         found = milp(-sign * objective[variables], constraints=constraints, integrality=1,
                      bounds=Bounds(0, self.most))  # fmt: skip
         assert found.success, found.message
+        solution = np.zeros(len(self.hidden))
+        solution[variables] = np.round(found.x)
+        self.witnesses.append((variables, solution))
         return round(-sign * found.fun + constant)
 
     # --- what the rules forbid ---------------------------------------------------------------
