@@ -99,6 +99,9 @@ def test_managers_see_the_teams_of_their_units_only(as_login) -> None:
     assert app.tabs.titles == ("Team",)
     assert app.unit.options == ("Ward A",)
     assert "18 staff scored" in text(app.team.value)
+    [rule] = re.findall(r'data-rule="suppression">(.*?)</p>', app.team.value)
+    assert "fewer than 5 people are hidden" in rule and "added together" in rule
+    assert "shows its size but not its breakdown" in rule
     assert app.my_week.value == "" and app.alerts.value == ""
     shown = everything_shown(app)
     assert not [p for p in others() if p in shown]

@@ -187,12 +187,21 @@ def test_random_hospitals_reveal_nothing_to_the_attacker(seed: int) -> None:
     assert findings(counts, shown) == []
 
 
-@pytest.mark.parametrize("seed", [3, 7, 12])
-def test_nothing_is_hidden_that_no_rule_needs(seed: int) -> None:
+#: Fixed hospitals and how many of their figures the rules need hidden today.
+FIXED = {"the demo cases": (lambda: nested(DEMO_CASES), 15)} | {
+    f"random hospital {seed}": (lambda seed=seed: random_hospital(seed), hidden)
+    for seed, hidden in [(3, 22), (7, 42), (12, 25)]
+}
+
+
+@pytest.mark.parametrize("name", FIXED)
+def test_nothing_is_hidden_that_no_rule_needs(name: str) -> None:
     """Every hidden figure is a small one, one of a small group, or one whose showing would let
     the attacker break a rule; and the count of hidden figures stays what the rules need."""
-    counts = random_hospital(seed)
+    make, expected_hidden = FIXED[name]
+    counts = make()
     shown = published(counts)
+    assert int(shown.isna().sum().sum()) <= expected_hidden
     truth = hierarchy(counts, FLOOR)
     needless = []
     for i, j in np.argwhere(shown.isna().to_numpy()):

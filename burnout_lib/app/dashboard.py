@@ -578,8 +578,10 @@ class Dashboard:
         ))  # fmt: skip
         parts.append(_benchmark_text(team))
         parts.append(
-            f'<p class="muted">Numbers describing fewer than {floor} people are hidden, as are '
-            "numbers from which a hidden one could be worked out.</p></section>"
+            f'<p class="muted" data-rule="suppression">Numbers describing fewer than {floor} '
+            "people are hidden, as are numbers from which such a number could be worked out, "
+            "alone or added together, and a group whose members are all at the same level shows "
+            "its size but not its breakdown.</p></section>"
         )
         return "".join(parts)
 
