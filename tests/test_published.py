@@ -72,3 +72,27 @@ def test_an_erasure_forgets_every_remembered_table(engine, settings) -> None:
     report = erase_person(engine, settings, pseudonym)
     assert report.team_tables == 1
     assert remembered(engine) == 0
+
+
+def test_published_weeks_need_no_work_when_a_team_view_opens(engine, monkeypatch) -> None:
+    from burnout_lib.app import views
+    from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, Viewer
+
+    from helpers import small_hospital as H
+
+    H.build(engine)
+    with engine.connect() as connection:
+        version = views.live_scored_model(connection)
+    monkeypatch.setattr(views, "_SUPPRESSED", {})
+    assert views.publish_weeks(engine, version, 5, progress=False) == views.WINDOW_WEEKS
+    assert remembered(engine) > 0  # weeks with the same counts share one
+
+    def never(*args, **kwargs):
+        raise AssertionError("worked out when the view opened")
+
+    monkeypatch.setattr(published, "suppress_nested", never)
+    monkeypatch.setattr(views, "_SUPPRESSED", {})  # a fresh process
+    viewer = Viewer("occupational.health", OCCUPATIONAL_HEALTH)
+    with engine.connect() as connection:
+        team = views.team_weeks(connection, viewer, "Ward A", None, H.LAST, version, 5)
+    assert team.shown

@@ -382,12 +382,13 @@ def publish_weeks(
     progress: bool = True,
 ) -> int:
     """Work out and remember the suppressed team tables (risk levels, check-ins, alerts) of the
-    latest scored weeks, so the first visit to a team view finds them ready. Returns how many
-    weeks."""
+    weeks a team view of the latest scored week shows, so its first visit finds them ready.
+    Returns how many weeks."""
     with engine.connect() as connection:
-        days = scored_weeks(connection, model_version_id)[-weeks:]
-        if not days:
+        scored = scored_weeks(connection, model_version_id)
+        if not scored:
             return 0
+        days = [scored[-1] - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
         everyone = teams(connection)
         risk = level_counts(connection, days[0], days[-1], model_version_id)
         answers = checkin_counts(connection, days[0], days[-1])
