@@ -8,7 +8,8 @@ shown number, that counts are whole and never negative, and every sum that links
 categories of a row add up to its total, a unit's roles to the unit, the units to the hospital).
 
 1. **No small number.** Every shown count is 0 or at least the floor; a group smaller than the
-   floor has its whole row hidden, zeros included, and none of its figures can be worked out.
+   floor has its whole row hidden, zeros included (a zero can still follow from a larger
+   group's: when no one in a unit has an alert, no one in its small teams has one).
 2. **No small number by subtraction.** For every published sum, no hidden figure and no
    combination of hidden figures inside it ("every role but nurses, at high risk") can be pinned
    to between 1 and floor − 1 people: each such combination could be 0 or could be the floor or
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
@@ -214,10 +216,6 @@ class _Sums:
                     return found
         return found
 
-    def _small(self, cell: Cell) -> bool:
-        """A figure of a group below the floor (any of its figures would say too much)."""
-        return 0 < self.values[cell[0], -1] < self.floor
-
     def _linked(self, hidden: np.ndarray, start: Cell) -> set[Cell]:
         """`start` and the hidden figures it can be traded against through published sums."""
         if self._links is None:  # each cell's sums and head-count limits, looked up once
@@ -233,10 +231,10 @@ class _Sums:
         return linked
 
     def _small_sums(self, reader: _Reader, cells: list[Cell], equations: list[list[Cell]]):
-        """Rule 2 (and rule 1 for small groups): hidden figures, alone or combined within one
-        sum, that a reader can pin to 1..floor − 1 (or, in a small group, to any value)."""
+        """Rule 2: hidden figures, alone or combined within one sum, that a reader can pin to
+        1..floor − 1."""
         small = self.floor - 1
-        alone = [c for c in cells if self._small(c) or 1 <= self.values[c] <= small]
+        alone = [c for c in cells if 1 <= self.values[c] <= small]
         for k in np.flatnonzero(reader.pinned_sums([[c] for c in alone])):
             yield [alone[k]]
         for equation in equations:
@@ -278,7 +276,7 @@ class _Sums:
                 unknown = [cell for cell in cells if hidden[cell]]
                 if len(unknown) != 1:
                     continue
-                if not (0 < self.values[unknown[0]] < self.floor or self._small(unknown[0])):
+                if not 0 < self.values[unknown[0]] < self.floor:
                     continue
                 partner = self._smallest([c for c in cells if not hidden[c]])
                 if partner is not None:
@@ -408,7 +406,7 @@ class _Reader:
                     np.zeros(len(self.tight), bool),
                 ]  # fmt: skip
             )
-            stuck = limits[_never_moving(_null_space(self.equal), limits, ~rises)]
+            stuck = limits[_never_moving(self.equal, limits, ~rises)]
             self._moves = _null_space(np.vstack([self.equal, stuck]))
         return self._moves
 
@@ -425,29 +423,33 @@ def _in_span(basis_columns: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.abs(residual).max(axis=0) < 1e-9
 
 
-def _never_moving(basis: np.ndarray, limits: np.ndarray, undecided: np.ndarray) -> np.ndarray:
-    """Which limits (rows g with g·d ≥ 0) hold with equality for every allowed direction d.
+def _never_moving(equal: np.ndarray, limits: np.ndarray, undecided: np.ndarray) -> np.ndarray:
+    """Which limits (rows g with g·d ≥ 0) hold with equality for every allowed direction d
+    (equal·d = 0).
 
     A cone's span is cut out by those limits alone, so once they are known every question is a
-    projection. Each linear programme pushes as many undecided limits above zero as it can
-    (each by at most 1); the ones no programme can push are the answer. Limits already known
-    to move are not `undecided`.
+    projection. Each linear programme (sparse, over the cells themselves) pushes as many
+    undecided limits above zero as it can; the ones no programme can push are the answer.
+    Limits already known to move are not `undecided`.
     """
     stuck = undecided.copy()
-    if not stuck.any() or not len(basis):
+    if not stuck.any():
         return stuck
-    values = limits @ basis.T  # each limit's value along each basis direction
+    a_eq = sparse.csr_matrix(equal) if len(equal) else None
+    g = sparse.csr_matrix(limits)
     while stuck.any():
         found = linprog(
-            -values[stuck].sum(axis=0),
-            A_ub=np.vstack([-values, values[stuck]]),
-            b_ub=np.concatenate([np.zeros(len(values)), np.ones(int(stuck.sum()))]),
-            bounds=(None, None),
+            -np.asarray(g[stuck].sum(axis=0)).ravel(),
+            A_ub=sparse.vstack([-g, g[stuck]]).tocsr(),
+            b_ub=np.concatenate([np.zeros(g.shape[0]), np.ones(int(stuck.sum()))]),
+            A_eq=a_eq,
+            b_eq=np.zeros(a_eq.shape[0]) if a_eq is not None else None,
+            bounds=(-1, 1),
             method="highs",
         )
         if found.status != 0:
             break
-        pushed = stuck & (values @ found.x > 1e-7)
+        pushed = stuck & (g @ found.x > 1e-7)
         if not pushed.any():
             break
         stuck &= ~pushed

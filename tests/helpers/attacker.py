@@ -5,7 +5,6 @@ that links published figures (in any table). With integer programmes (scipy's `m
 looks for what the privacy rules forbid:
 - a hidden figure, or a combination of hidden figures inside one sum (say every role of a unit
   but the nurses, at high risk), whose value it can pin to between 1 and floor − 1;
-- any figure of a group smaller than the floor that it can pin, whatever its value;
 - a group whose members it can prove all to be in one sensitive category.
 The true figures only narrow the search (a pinned value must be the true one); every finding is
 proved by the integer programmes alone.
@@ -204,17 +203,6 @@ class Attacker:
         hidden = [c for c in parts if c in self.index and self.published.value(c) < floor]
         for size in range(2, len(hidden) + 1):
             yield from itertools.combinations(hidden, size)
-
-    def small_groups(self) -> list[Cell]:
-        """Figures of a group below the floor that the reader can pin."""
-        found = []
-        for cell in self.hidden:
-            name, key, _ = cell
-            size = self.published.value((name, key, TOTAL))
-            if 0 < size < self.published.floor:
-                if self.pinned({cell: 1.0}, self.published.value(cell)):
-                    found.append(cell)
-        return found
 
     def whole_groups(self) -> list[tuple[str, tuple, tuple[str, ...]]]:
         """Groups whose members the reader can prove all to be in sensitive categories."""
