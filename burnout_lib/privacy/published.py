@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from burnout_lib.privacy.suppression import full_table, suppress_nested
 from burnout_lib.store import db
+from burnout_lib.store.transactions import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,11 @@ def _remember(engine: Engine, digest: str, table: pd.DataFrame) -> None:
     hidden = "".join("1" if flag else "0" for flag in table.isna().to_numpy().ravel())
     row = pd.DataFrame({"digest": [digest], "hidden": [hidden]})
     try:
-        with engine.begin() as writer:
-            db.upsert(writer, db.suppressed_table, row, keys=["digest"], update=False)
+        write_transaction(
+            engine,
+            lambda writer: db.upsert(writer, db.suppressed_table, row, ["digest"], update=False),
+            "remembering a suppressed team table",
+        )
     except Exception as error:  # noqa: BLE001 - any driver's error: remembering is optional
         log.warning("could not remember a suppressed table: %s", error.__class__.__name__)
 
