@@ -302,7 +302,6 @@ def cmd_promote(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.app.views import publish_weeks
     from burnout_lib.risk.alerts import evaluate_week
     from burnout_lib.risk.scoring import score_week
 
@@ -310,8 +309,6 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> None:
     result = score_week(engine, settings, args.week, args.model)
     alerts = evaluate_week(engine, settings, result.week, result.model_version_id)
     print(f"{result.summary()}; {len(alerts):,} alerts")
-    # the team views of the latest weeks, suppressed once now rather than on the first visit
-    publish_weeks(engine, result.model_version_id, settings.min_group_size, progress=False)
 
 
 def cmd_acknowledge(args: argparse.Namespace, settings: Settings) -> None:

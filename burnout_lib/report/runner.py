@@ -22,7 +22,6 @@ from pathlib import Path
 from filelock import FileLock
 from sqlalchemy import func, select
 
-from burnout_lib.app.views import publish_weeks
 from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
@@ -99,10 +98,6 @@ def run_report(
     try:
         db.require_schema(engine)
         scored = _score_if_needed(engine, settings, week) if score_first else None
-        if scored is not None:  # the team views of the new week, ready before anyone opens them
-            with engine.connect() as connection:
-                live = db.live_model_id(connection)
-            publish_weeks(engine, live, settings.min_group_size, progress=False)
         _check_has_scores(engine, week, unit)
     finally:
         engine.dispose()
