@@ -10,7 +10,7 @@ PORT ?= 8866
 
 help:
 	@echo "make demo   - install, build the demo database (if absent) and serve the dashboard on http://$(HOST):$(PORT)"
-	@echo "make test   - install test dependencies and run the whole test suite"
+	@echo "make test   - install test dependencies and run the test suite (with CI=true, the load tests too)"
 	@echo "make lab    - JupyterLab with the project installed"
 	@echo "make lint   - ruff check, ruff format --check and the import contract (lint-imports)"
 	@echo "make format - ruff format and ruff check --fix"
@@ -47,8 +47,9 @@ system-deps:
 	  fi; \
 	fi
 
+# Everything; the `load` tests (minutes of real pages) only in CI, where $CI is set (.ci/run).
 test: $(VENV)/.installed-test system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(CI),,-m "not load")
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --notebook-dir=notebooks

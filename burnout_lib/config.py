@@ -135,6 +135,9 @@ class Settings:
     upload_max_bytes: int = 8_000_000
     #: Longest uploaded clip, in seconds (its frames are taken at 1 a second).
     clip_max_seconds: int = 60
+    #: Seconds a dashboard kernel lives on after its page is closed (no page connected to it):
+    #: each holds a Python process of a few hundred megabytes. An open page is never culled.
+    kernel_idle_seconds: int = 45
 
     @property
     def user_header_env(self) -> str:
@@ -197,7 +200,18 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         checkin_work_items=_env_flag("BURNOUT_CHECKIN_WORK_ITEMS", False),
         upload_max_bytes=_upload_max_bytes(),
         clip_max_seconds=_clip_max_seconds(),
+        kernel_idle_seconds=_kernel_idle_seconds(),
     )
+
+
+def _kernel_idle_seconds() -> int:
+    seconds = _env_int("BURNOUT_KERNEL_IDLE_SECONDS", Settings.kernel_idle_seconds)
+    if seconds < 3:
+        raise ConfigError(
+            f"BURNOUT_KERNEL_IDLE_SECONDS={seconds} must be at least 3: a page that is still "
+            "opening needs a few seconds to connect to its kernel"
+        )
+    return seconds
 
 
 def _upload_max_bytes() -> int:

@@ -13,7 +13,9 @@ def test_voila_runs_stripped_without_tracebacks_and_culls_idle_kernels() -> None
     settings = load_settings(db="sqlite:///relative/burnout.db", data_dir="relative")
     command = voila_command(settings, port=9999)
     assert "--strip_sources=True" in command and "--show_tracebacks=False" in command
-    assert any(c.startswith("--MappingKernelManager.cull_idle_timeout=") for c in command)
+    assert "--MappingKernelManager.cull_idle_timeout=45" in command
+    assert "--MappingKernelManager.cull_interval=15" in command
+    assert "--MappingKernelManager.cull_connected=False" in command  # an open page stays
     assert "--Voila.ip=127.0.0.1" in command and "--port=9999" in command
     env = voila_environment(settings)
     assert env["BURNOUT_DB_URL"] == f"sqlite:///{Path('relative/burnout.db').resolve()}"
@@ -54,4 +56,14 @@ def test_beyond_this_machine_only_with_a_proxy_secret(monkeypatch) -> None:
 def test_a_user_header_that_is_no_header_name_is_refused(monkeypatch, header) -> None:
     monkeypatch.setenv("BURNOUT_USER_HEADER", header or " ")
     with pytest.raises(ConfigError, match="not an HTTP header name"):
+        load_settings(db="sqlite:///x.db")
+
+
+def test_a_closed_page_s_kernel_lives_as_long_as_configured(monkeypatch) -> None:
+    monkeypatch.setenv("BURNOUT_KERNEL_IDLE_SECONDS", "9")
+    command = voila_command(load_settings(db="sqlite:///x.db"))
+    assert "--MappingKernelManager.cull_idle_timeout=9" in command
+    assert "--MappingKernelManager.cull_interval=3" in command
+    monkeypatch.setenv("BURNOUT_KERNEL_IDLE_SECONDS", "1")
+    with pytest.raises(ConfigError, match="BURNOUT_KERNEL_IDLE_SECONDS=1 must be at least 3"):
         load_settings(db="sqlite:///x.db")

@@ -1,9 +1,10 @@
 """Serving the dashboard: Voilà on the dashboard notebook, set up the way the product runs it.
 
-Sources are stripped and tracebacks hidden (a reader sees the app, never code or errors), idle
-kernels are culled, and one kernel is kept preheated so the next visitor does not wait for Python
-and the database to start. The kernel reads the database and data folder from the environment,
-passed as absolute paths because Voilà runs the notebook from its own folder.
+Sources are stripped and tracebacks hidden (a reader sees the app, never code or errors), a
+closed page's kernel is shut down within `BURNOUT_KERNEL_IDLE_SECONDS`, and one kernel is kept
+preheated so the next visitor does not wait for Python and the database to start. The kernel
+reads the database and data folder from the environment, passed as absolute paths because Voilà
+runs the notebook from its own folder.
 
 Sign-in: Voilà asks `app.identity.ProxyIdentityProvider` about every request and copies the
 front proxy's user header into the kernel. It listens on this machine only, unless a proxy secret
@@ -22,9 +23,6 @@ from burnout_lib.errors import ConfigError, NotFound
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-#: Seconds a kernel may sit idle (its page closed) before it is shut down, and how often to look.
-CULL_IDLE_TIMEOUT = 600
-CULL_INTERVAL = 60
 
 
 IDENTITY_PROVIDER = "burnout_lib.app.identity.ProxyIdentityProvider"
@@ -64,8 +62,12 @@ def voila_command(
         f"--Voila.identity_provider_class={IDENTITY_PROVIDER}",
         f"--Voila.authorizer_class={AUTHORIZER}",
         f"--VoilaConfiguration.http_header_envs={headers!r}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        # a kernel lives as long as its page: once no page is connected to it, it is shut
+        # down after `kernel_idle_seconds` (looked for a few times in that span); a page left
+        # open is never culled under its reader, nor is the preheated kernel waiting for one
+        f"--MappingKernelManager.cull_idle_timeout={settings.kernel_idle_seconds}",
+        f"--MappingKernelManager.cull_interval={max(1, settings.kernel_idle_seconds // 3)}",
+        "--MappingKernelManager.cull_connected=False",
     ]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]

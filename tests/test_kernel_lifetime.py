@@ -1,0 +1,98 @@
+"""A dashboard kernel lives as long as its page: closed pages free their Python process within
+`BURNOUT_KERNEL_IDLE_SECONDS`, while a page left open is never culled under its reader.
+
+Real `burnout dashboard` (Voilà) in Debian's headless Chromium, with a short idle time so the
+test takes seconds rather than minutes; the product's default is 45 s.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import psutil
+import pytest
+from playwright.sync_api import Browser, expect
+
+from helpers import small_hospital as H
+from helpers.serving import TIMEOUT_MS, Served, chromium
+
+pytestmark = [pytest.mark.slow, pytest.mark.load]
+
+IDLE_SECONDS = 6
+#: The idle time, one look of the culler (a third of it) and a margin for a busy machine.
+CULLED_WITHIN = IDLE_SECONDS + IDLE_SECONDS // 3 + 10
+PAGES = 20
+LOGINS = [H.NURSE_LOGIN, H.RESIDENT_LOGIN]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory) -> Iterator[Served]:
+    tmp = tmp_path_factory.mktemp("kernels")
+    served = Served(H.sqlite_file(tmp / "hospital.db"), tmp, tmp / "voila.log",
+                    {"BURNOUT_KERNEL_IDLE_SECONDS": str(IDLE_SECONDS)})  # fmt: skip
+    yield served
+    served.stop()
+
+
+def kernels(served: Served) -> int:
+    """Kernel processes the dashboard's server is running now."""
+    server = psutil.Process(served.process.pid)
+    return sum(
+        "ipykernel_launcher" in " ".join(child.cmdline())
+        for child in server.children(recursive=True)
+        if child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+    )
+
+
+def wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return condition()
+
+
+def open_pages(browser: Browser, served: Served, logins: list[str]) -> list:
+    """Pages for `logins`, opened together (their kernels start side by side), each drawn."""
+    opened = []
+    for login in logins:
+        context = browser.new_context(extra_http_headers={"X-Forwarded-User": login})
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(served.url, wait_until="commit")
+        opened.append((context, page))
+    for _, page in opened:
+        page.wait_for_selector(".bm-app", timeout=TIMEOUT_MS)
+    return opened
+
+
+def test_closed_pages_leave_only_the_preheated_kernel(browser, dashboard) -> None:
+    assert wait_for(lambda: kernels(dashboard) == 1, 60), "the preheated kernel"
+    most = 0
+    for batch in range(0, PAGES, 5):
+        opened = open_pages(browser, dashboard, [LOGINS[k % 2] for k in range(batch, batch + 5)])
+        most = max(most, kernels(dashboard))
+        for context, _ in opened:
+            context.close()
+    assert most >= 6, "one kernel per open page, and the preheated one"
+    assert wait_for(lambda: kernels(dashboard) == 1, CULLED_WITHIN * 2), (
+        f"{kernels(dashboard)} kernels still alive after every page closed"
+    )
+
+
+def test_an_open_page_left_idle_still_answers(browser, dashboard) -> None:
+    [(context, page)] = open_pages(browser, dashboard, [H.NURSE_LOGIN])
+    page.evaluate("window.notReloaded = true")
+    time.sleep(CULLED_WITHIN)  # longer than a closed page's kernel would live
+    page.locator(".bm-week select").select_option(label="23 Mar 2026")
+    expect(page.locator('section[data-view="my-week"] h2')).to_have_text("Your week of 23 Mar 2026")
+    assert page.evaluate("window.notReloaded") is True
+    context.close()
