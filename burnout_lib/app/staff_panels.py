@@ -18,7 +18,7 @@ import ipywidgets as widgets
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from burnout_lib.app import self_service, self_service_frames
+from burnout_lib.app import self_service
 from burnout_lib.app.camera import CameraWidget
 from burnout_lib.app.choices import ChoiceGroup
 from burnout_lib.config import Settings
@@ -41,6 +41,14 @@ def _status(text: str, name: str, kind: str = "info") -> str:
         f'<div class="bm"><p role="status" aria-live="polite" data-status="{name}" '
         f'data-kind="{kind}">{html.escape(text)}</p></div>'
     )
+
+
+def _clips():
+    """The clip service, imported when a clip is sent: it brings Hume's SDK, httpx and Pillow,
+    which a page that is only read has no use for."""
+    from burnout_lib.app import self_service_frames
+
+    return self_service_frames
 
 
 def _attempt(status: widgets.HTML, name: str, action: Callable[[], str]) -> bool:
@@ -288,8 +296,7 @@ class ClipPanel(_Panel):
         self.upload.layout.display = self.send.layout.display = None
 
     def _take(self, frames: list[bytes]) -> str:
-        result = self_service_frames.submit_frames(self.engine, self.settings, self.viewer(),
-                                                   frames)  # fmt: skip
+        result = _clips().submit_frames(self.engine, self.settings, self.viewer(), frames)
         self.on_change(result.week)
         return result.summary()
 
@@ -301,8 +308,7 @@ class ClipPanel(_Panel):
         def act() -> str:
             if not files:
                 raise BurnoutError("Choose a clip or a few photos first.")
-            result = self_service_frames.submit_upload(self.engine, self.settings, self.viewer(),
-                                                       files)  # fmt: skip
+            result = _clips().submit_upload(self.engine, self.settings, self.viewer(), files)
             stored.append(result.week)
             return result.summary()
 

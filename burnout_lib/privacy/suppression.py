@@ -30,8 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
 ALL = "all"
@@ -435,6 +433,10 @@ def _never_moving(equal: np.ndarray, limits: np.ndarray, undecided: np.ndarray) 
     stuck = undecided.copy()
     if not stuck.any():
         return stuck
+    # deferred: SciPy is heavy, and a staff page that only formats shown figures never needs it
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     a_eq = sparse.csr_matrix(equal) if len(equal) else None
     g = sparse.csr_matrix(limits)
     while stuck.any():

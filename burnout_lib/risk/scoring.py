@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,10 +42,12 @@ from burnout_lib.risk.features import (
     FACIAL_FEATURES,
     weekly_features,
 )
-from burnout_lib.risk.model import TargetModel, load_model
 from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
+
+if TYPE_CHECKING:  # scikit-learn is heavy: a page that only reads scores never loads it
+    from burnout_lib.risk.model import TargetModel
 
 TOP_DRIVERS = 3
 #: The natural key of a `weekly_risk` row.
@@ -118,6 +121,8 @@ def latest_model(engine: Engine, settings: Settings, model_version_id: int | Non
         ).scalar_one_or_none()
     if path is None:
         raise NotFound(f"no model version {model_version_id}")
+    from burnout_lib.risk.model import load_model  # deferred: loads scikit-learn
+
     return load_model(settings.data_dir / path), model_version_id
 
 

@@ -25,17 +25,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from burnout_lib.errors import InvalidInput
-
-try:
-    from scipy.stats import norm as _norm
-except ImportError:  # pragma: no cover - scipy comes with scikit-learn
-    _norm = None
 
 __all__ = [
     "FILES",
@@ -344,12 +340,7 @@ def nhs_burnout(folder: str | Path | None = None) -> pd.DataFrame:
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise InvalidInput(f"confidence must be between 0 and 1 (got {confidence})")
-    quantile = 0.5 + confidence / 2
-    if _norm is not None:
-        return float(_norm.ppf(quantile))
-    from statistics import NormalDist  # pragma: no cover
-
-    return NormalDist().inv_cdf(quantile)  # pragma: no cover
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_interval(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
