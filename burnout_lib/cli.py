@@ -365,7 +365,7 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> None:
 
     if args.user_header:
         settings = replace(settings, user_header=check_header_name(args.user_header))
-    serve(settings, args.host, args.port, preheat=not args.no_preheat)
+    serve(settings, args.host, args.port, preheat=not args.no_preheat, workers=args.workers)
 
 
 def _common_options(in_subcommand: bool) -> argparse.ArgumentParser:
@@ -563,6 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
         "X-Forwarded-User)",
     )  # fmt: skip
     dashboard.add_argument("--port", type=int, default=8866)
+    dashboard.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="run N Voila processes on ports PORT to PORT+N-1, for a front proxy that keeps each "
+        "person on one of them (README: several workers)",
+    )  # fmt: skip
     dashboard.add_argument(
         "--no-preheat", action="store_true", help="start a kernel only when a page is opened"
     )

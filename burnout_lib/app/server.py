@@ -14,7 +14,10 @@ front proxy's user header into the kernel. It listens on this machine only, unle
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from burnout_lib.config import Settings, absolute_db_url
@@ -86,10 +89,7 @@ def voila_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def serve(settings: Settings, host: str, port: int, preheat: bool = True) -> None:
-    """Replace this process with Voilà serving the dashboard (Ctrl+C stops it)."""
-    command = voila_command(settings, host, port, preheat)
-    print(f"Dashboard on http://{host}:{port} (Ctrl+C stops it)", flush=True)
+def _announce(settings: Settings) -> None:
     if settings.demo_signin:
         print("Demo sign-in is on: choose a demo login on the page (never use this for real data)")
     elif settings.proxy_secret is None:
@@ -98,4 +98,63 @@ def serve(settings: Settings, host: str, port: int, preheat: bool = True) -> Non
             f"{settings.user_header} straight to the dashboard; set it in the proxy and here",
             file=sys.stderr,
         )
-    os.execve(command[0], command, voila_environment(settings))
+
+
+def serve(settings: Settings, host: str, port: int, preheat: bool = True, workers: int = 1) -> None:
+    """Serve the dashboard until Ctrl+C: Voilà itself in this process, or `workers` Voilà
+    processes on consecutive ports from `port` for a front proxy to share out (see README)."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+    commands = [voila_command(settings, host, port + k, preheat) for k in range(workers)]
+    if workers == 1:
+        print(f"Dashboard on http://{host}:{port} (Ctrl+C stops it)", flush=True)
+        _announce(settings)
+        os.execve(commands[0][0], commands[0], voila_environment(settings))
+    last = port + workers - 1
+    print(f"Dashboard on {workers} workers, http://{host}:{port} to :{last} (Ctrl+C stops them)")
+    _announce(settings)
+    sys.stdout.flush()
+    raise SystemExit(run_workers(commands, voila_environment(settings)))
+
+
+def run_workers(commands: list[list[str]], env: dict[str, str]) -> int:
+    """Run one Voilà per command until a stop signal or until one of them ends; then stop the
+    others (a worker that died takes its kernels with it, so the service as a whole is restarted
+    by whatever supervises it). Returns the exit status: 0 after a stop signal."""
+    processes = [subprocess.Popen(command, env=env) for command in commands]
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping and all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        ended = [(k, p.returncode) for k, p in enumerate(processes) if p.returncode is not None]
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    if stopping:
+        return 0
+    k, code = ended[0]
+    print(
+        f"burnout: error: dashboard worker {k + 1} ({_port_of(commands[k])}) ended with "
+        f"status {code}; stopped the others",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _port_of(command: list[str]) -> str:
+    return next(arg.replace("--port=", "port ") for arg in command if arg.startswith("--port="))

@@ -2,7 +2,8 @@
 in for the hospital's single sign-on.
 
 It sets the two headers the README's site sets: the signed-in login in `X-Forwarded-User` and
-the shared secret in `X-Burnout-Proxy-Secret`, replacing any copies a client sent.
+the shared secret in `X-Burnout-Proxy-Secret`, replacing any copies a client sent; with several
+dashboard workers it keeps each login on one of them, as the README's `upstream` does.
 """
 
 from __future__ import annotations
@@ -28,19 +29,23 @@ pid {root}/nginx.pid;
 error_log {root}/error.log warn;
 events {{ worker_connections 256; }}
 http {{
-    access_log {root}/access.log;
+    log_format routed '$remote_user $upstream_addr "$request" $status';
+    access_log {root}/access.log routed;
     client_body_temp_path {root}/temp/body;
     proxy_temp_path {root}/temp/proxy;
     fastcgi_temp_path {root}/temp/fastcgi;
     uwsgi_temp_path {root}/temp/uwsgi;
     scgi_temp_path {root}/temp/scgi;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream burnout_dashboard {{
+        hash $remote_user consistent;
+{servers}    }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
             auth_basic "Hospital sign-in (test stand-in)";
             auth_basic_user_file {root}/htpasswd;
-            proxy_pass http://127.0.0.1:{upstream};
+            proxy_pass http://burnout_dashboard;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-User $remote_user;
@@ -61,21 +66,29 @@ def htpasswd_line(login: str, password: str) -> str:
 
 
 class FrontProxy:
-    """nginx on a free port in front of `upstream_port`, signing in `users` (login → password)."""
+    """nginx on a free port in front of the dashboard on `upstream_ports` (one, or a worker's
+    each), signing in `users` (login → password)."""
 
-    def __init__(self, root: Path, upstream_port: int, users: dict[str, str], secret: str) -> None:
+    def __init__(
+        self, root: Path, upstream_ports: int | list[int], users: dict[str, str], secret: str
+    ) -> None:
         root.mkdir(parents=True, exist_ok=True)
         (root / "temp").mkdir(exist_ok=True)
         (root / "htpasswd").write_text(
             "".join(htpasswd_line(login, pw) + "\n" for login, pw in users.items())
         )
+        ports = [upstream_ports] if isinstance(upstream_ports, int) else upstream_ports
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         user = "user root;\n" if os.geteuid() == 0 else ""  # workers may read the tmp folder
         config = root / "nginx.conf"
         config.write_text(
             CONFIG.format(
-                user=user, root=root, port=self.port, upstream=upstream_port, secret=secret
+                user=user,
+                root=root,
+                port=self.port,
+                servers="".join(f"        server 127.0.0.1:{port};\n" for port in ports),
+                secret=secret,
             )
         )
         self.log = root / "error.log"

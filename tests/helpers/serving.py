@@ -35,6 +35,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def wait_for_port(port: int, process: subprocess.Popen, log: Path, what: str) -> None:
     """Wait until a server listens; only the port, since a page request would use up the
     preheated kernel."""
@@ -64,12 +73,21 @@ class Served:
 
     `env` adds settings such as `BURNOUT_PROXY_SECRET` or `BURNOUT_DEMO_SIGNIN`; without them
     the dashboard trusts the user header of any request, as it does on a developer's machine.
+    With `workers` above 1 it serves on `ports`, consecutive from `port`.
     """
 
     def __init__(
-        self, db_url: str, data_dir: Path, log: Path, env: dict[str, str] | None = None
+        self,
+        db_url: str,
+        data_dir: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> None:
         self.port = free_port()
+        while workers > 1 and not all(_free(self.port + k) for k in range(1, workers)):
+            self.port = free_port()
+        self.ports = [self.port + k for k in range(workers)]
         self.url = f"http://127.0.0.1:{self.port}/"
         environment = {
             k: v for k, v in os.environ.items() if not k.startswith(("BURNOUT_", "HTTP_"))
@@ -77,13 +95,14 @@ class Served:
         environment.update(BURNOUT_DB_URL=db_url, BURNOUT_DATA_DIR=str(data_dir), **(env or {}))
         self.log = log
         self.process = subprocess.Popen(
-            [str(BURNOUT), "dashboard", "--port", str(self.port)],
+            [str(BURNOUT), "dashboard", "--port", str(self.port), "--workers", str(workers)],
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,
             env=environment,
             start_new_session=True,
         )
-        wait_for_port(self.port, self.process, log, "the dashboard")
+        for port in self.ports:
+            wait_for_port(port, self.process, log, "the dashboard")
 
     def stop(self) -> None:
         stop_group(self.process)
