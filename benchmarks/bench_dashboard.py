@@ -49,10 +49,12 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from sqlalchemy import func, select
 from tqdm import tqdm
 
 from burnout_lib.app import views
+from burnout_lib.app.kernel_forks import is_kernel
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, add_account, viewer_for
@@ -275,11 +277,11 @@ def _tree(root: int, table: dict[int, tuple[int, int]]) -> set[int]:
     return found & table.keys()
 
 
-def _cmdline(pid: int) -> str:
+def _is_kernel(pid: int) -> bool:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
+        return is_kernel(psutil.Process(pid))
+    except psutil.Error:
+        return False
 
 
 class DashboardServer:
@@ -311,7 +313,7 @@ class DashboardServer:
         return _tree(self.process.pid, _proc_table())
 
     def kernels(self) -> set[int]:
-        return {pid for pid in self.processes() if "ipykernel" in _cmdline(pid)}
+        return {pid for pid in self.processes() if _is_kernel(pid)}
 
     def stop(self) -> None:
         started_here = self.processes()  # kernels run in sessions of their own

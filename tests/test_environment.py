@@ -13,7 +13,8 @@ CONDA_NAMES = {"psycopg2-binary": "psycopg2"}
 
 def pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + extras["test"] + extras["bench"]
     requirements = [Requirement(line) for line in wanted]
     return {CONDA_NAMES.get(r.name, r.name).lower(): str(r.specifier) for r in requirements}
 

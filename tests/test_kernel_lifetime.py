@@ -14,6 +14,8 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, expect
 
+from burnout_lib.app.kernel_forks import is_kernel
+
 from helpers import small_hospital as H
 from helpers.serving import TIMEOUT_MS, Served, chromium
 
@@ -45,7 +47,7 @@ def kernels(served: Served) -> int:
     """Kernel processes the dashboard's server is running now."""
     server = psutil.Process(served.process.pid)
     return sum(
-        "ipykernel_launcher" in " ".join(child.cmdline())
+        is_kernel(child)
         for child in server.children(recursive=True)
         if child.is_running() and child.status() != psutil.STATUS_ZOMBIE
     )

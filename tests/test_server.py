@@ -16,6 +16,8 @@ def test_voila_runs_stripped_without_tracebacks_and_culls_idle_kernels() -> None
     assert "--MappingKernelManager.cull_idle_timeout=45" in command
     assert "--MappingKernelManager.cull_interval=15" in command
     assert "--MappingKernelManager.cull_connected=False" in command  # an open page stays
+    forks = "--KernelProvisionerFactory.default_provisioner_name=burnout-forked-kernels"
+    assert forks in command  # each kernel a fork of a warm template (test_kernel_forks.py)
     assert "--Voila.ip=127.0.0.1" in command and "--port=9999" in command
     env = voila_environment(settings)
     assert env["BURNOUT_DB_URL"] == f"sqlite:///{Path('relative/burnout.db').resolve()}"

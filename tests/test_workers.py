@@ -16,6 +16,8 @@ import psutil
 import pytest
 from playwright.sync_api import Browser
 
+from burnout_lib.app.kernel_forks import is_kernel
+
 from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
 from helpers.paths import BURNOUT
@@ -65,7 +67,7 @@ def test_each_person_stays_on_one_worker_and_both_workers_serve(browser, stack) 
     assert set.union(*seen.values()) == {f"127.0.0.1:{port}" for port in served.ports}
 
 
-def test_the_workers_listen_on_consecutive_ports_and_stop_together(stack) -> None:
+def test_each_worker_forks_its_kernels_from_a_template_of_its_own(stack) -> None:
     served, _ = stack
     assert served.ports == [served.port, served.port + 1]
     voilas = [
@@ -74,6 +76,11 @@ def test_the_workers_listen_on_consecutive_ports_and_stop_together(stack) -> Non
         if "voila" in " ".join(child.cmdline())
     ]
     assert len(voilas) == 2
+    for voila in voilas:
+        (template,) = voila.children()  # kernels are the template's children, not Voilà's
+        assert template.cmdline()[1:3] == ["-m", "burnout_lib.app.kernel_forks"]
+        kernels = template.children()
+        assert kernels and all(is_kernel(kernel) for kernel in kernels)
 
 
 def start_workers(tmp_path, port: int) -> subprocess.Popen:

@@ -31,6 +31,7 @@ DEFAULT_PORT = 8866
 IDENTITY_PROVIDER = "burnout_lib.app.identity.ProxyIdentityProvider"
 AUTHORIZER = "burnout_lib.app.identity.KernelOwnerAuthorizer"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+FORKED_KERNELS = "burnout-forked-kernels"  # app.kernel_forks.NAME, registered in pyproject.toml
 
 
 def check_host(settings: Settings, host: str) -> None:
@@ -71,6 +72,8 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={settings.kernel_idle_seconds}",
         f"--MappingKernelManager.cull_interval={max(1, settings.kernel_idle_seconds // 3)}",
         "--MappingKernelManager.cull_connected=False",
+        # each kernel a fork of one warm Python that has imported the app (app.kernel_forks)
+        f"--KernelProvisionerFactory.default_provisioner_name={FORKED_KERNELS}",
     ]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
