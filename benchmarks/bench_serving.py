@@ -11,9 +11,10 @@ hospital (52 weeks, scored, alerts raised; built by `bench_dashboard.build` and 
   Their kernel is then shut down like a closed page's (`BURNOUT_KERNEL_IDLE_SECONDS`, 45 s).
 - **Interactive path**: alongside, `--browsers` real headless Chromium sessions (one after the
   other in each) sign in, wait until the page is drawn, change the week, read for 20 s and close.
-- **Every 5 s**: kernels alive, and their memory as the sum of PSS (each kernel's own pages plus
-  its share of the libraries they all map: what they really take together) and of RSS (libraries
-  counted once per kernel: an upper bound).
+- **Every 5 s**: kernels alive, and the memory of the kernels and the templates they are forked
+  from (`app/kernel_forks.py`) as the sum of PSS (each process's own pages plus its share of the
+  pages they share: what they really take together) and of RSS (shared pages counted once per
+  process: an upper bound), and a kernel's own memory (USS, median over the kernels alive).
 
 Targets (issue 18): 300 sign-ins over 10 minutes (0.5 pages/s) on 2 workers with p95 page time
 under 5 s, no errors and kernel memory never above 8 GB. Then shorter stages at higher rates find
@@ -40,6 +41,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import psutil
 from sqlalchemy import select
 
@@ -145,7 +147,7 @@ def staff_logins(url: str, root: Path) -> Path:
             {"login": f"staff.{p.pseudonym}", "role": "staff", "staff_id": p.id, "units": []}
             for p in people
         ]
-        db.upsert(connection, db.account, rows, keys=("login",))
+        db.upsert(connection, db.account, pd.DataFrame(rows), keys=("login",))
     engine.dispose()
     logins = root / "logins.txt"
     logins.write_text("\n".join(row["login"] for row in rows) + "\n")
@@ -214,27 +216,32 @@ class Sample:
     kernels: int
     pss_gb: float
     rss_gb: float
-
-
-def kernel_processes(root_pid: int) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(root_pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-    return [child for child in children if is_kernel(child)]
+    own_mb_per_kernel: float
 
 
 def sample(root_pid: int) -> Sample:
-    pss = rss = 0
-    kernels = kernel_processes(root_pid)
-    for kernel in kernels:
+    """Kernels alive under the dashboard, and the memory of the kernels and their templates (a
+    template's imported modules are the larger part of every kernel's)."""
+    try:
+        processes = psutil.Process(root_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        processes = []
+    kernels, pss, rss, own = 0, 0, 0, []
+    for process in processes:
         try:
-            memory = kernel.memory_full_info()
+            kernel = is_kernel(process)
+            if not kernel and process.cmdline()[1:3] != ["-m", "burnout_lib.app.kernel_forks"]:
+                continue
+            memory = process.memory_full_info()
         except psutil.Error:
             continue
         pss += memory.pss
         rss += memory.rss
-    return Sample(time.time(), len(kernels), pss / 2**30, rss / 2**30)
+        if kernel:
+            kernels += 1
+            own.append(memory.uss / 2**20)
+    median_own = statistics.median(own) if own else 0.0
+    return Sample(time.time(), kernels, pss / 2**30, rss / 2**30, median_own)
 
 
 class Watcher(threading.Thread):
@@ -260,7 +267,7 @@ def run_locust(base_url: str, logins: Path, rate: float, signins: int, log: Path
         [str(Path(sys.executable).with_name("locust")), "-f", str(HERE / "locust_signins.py"),
          "--headless", "--only-summary", "--loglevel", "WARNING", "--host", base_url,
          "--users", "1", "--spawn-rate", "1", "--run-time", f"{int(3 * signins / rate + 300)}s"],
-        env=env, check=False, stdout=subprocess.DEVNULL,
+        env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return started
 
@@ -285,7 +292,7 @@ with sync_playwright() as p, open(out, "a", buffering=1) as log:
             page.goto(url); page.wait_for_selector(".bm-app"); page.wait_for_selector(".signed-in")
             row["drawn"] = time.time() - started
             select = page.locator(".bm-week select")
-            week = select.locator("option").nth(1).text_content()
+            week = select.evaluate("s => s.options[s.selectedIndex + 1].text")  # a week earlier
             started = time.time()
             select.select_option(label=week)
             page.wait_for_function(
@@ -361,6 +368,8 @@ class Run:
             "median_s": percentile(self.times(), 50), "p95_s": self.p95(),
             "errors": self.errors(), "kernels_max": self.peak("kernels"),
             "pss_gb_max": self.peak("pss_gb"), "rss_gb_max": self.peak("rss_gb"),
+            "own_mb_per_kernel": statistics.median(
+                [s.own_mb_per_kernel for s in self.samples if s.kernels] or [0.0]),
             "browser_sessions": len(self.browsers),
             "browser_drawn_median_s": percentile([b["drawn"] for b in browsers], 50),
             "browser_week_change_median_s": percentile([b["week_change"] for b in browsers], 50),
@@ -377,6 +386,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 

@@ -52,6 +52,7 @@ PRELOAD = (
     "ipywidgets",
     "burnout_lib.app.dashboard",
     "burnout_lib.app.signin",
+    "voila.utils",  # a preheated kernel waits for its request with it (and its 2 s of imports)
     "matplotlib.backends.backend_agg",
     "psycopg2",
 )
