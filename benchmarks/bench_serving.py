@@ -296,8 +296,8 @@ with sync_playwright() as p, open(out, "a", buffering=1) as log:
             started = time.time()
             select.select_option(label=week)
             page.wait_for_function(
-                "w => document.querySelector('section[data-view=my-week] h2')"
-                "?.textContent.includes(w.slice(0, 11))", arg=week)
+                "w => (document.querySelector('section[data-view=my-week] h2')?.textContent || '')"
+                ".replace(/\\s+/g, ' ').endsWith(w.replace(/\\s+/g, ' '))", arg=week)
             row["week_change"] = time.time() - started
             page.wait_for_timeout(read_seconds * 1000)
         except Exception as error:
@@ -485,7 +485,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rate", type=float, default=0.5)
     parser.add_argument("--signins", type=int, default=300)
-    parser.add_argument("--browsers", type=int, default=2)
+    parser.add_argument("--browsers", type=int, default=1)
     parser.add_argument("--search", default="0.75,1,1.5", help="higher rates to try, in order")
     parser.add_argument("--stage-seconds", type=float, default=150)
     parser.add_argument("--figure", type=Path, default=HERE.parent / "docs" / "serving.png")

@@ -72,6 +72,8 @@ def voila_command(
         f"--MappingKernelManager.cull_idle_timeout={settings.kernel_idle_seconds}",
         f"--MappingKernelManager.cull_interval={max(1, settings.kernel_idle_seconds // 3)}",
         "--MappingKernelManager.cull_connected=False",
+        # a busy server may deliver a cell's output late: wait for it rather than drop the page
+        "--VoilaExecutor.iopub_timeout=30",
         # each kernel a fork of one warm Python that has imported the app (app.kernel_forks)
         f"--KernelProvisionerFactory.default_provisioner_name={FORKED_KERNELS}",
     ]
