@@ -170,10 +170,11 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> None:
     from tqdm.auto import tqdm
 
     from burnout_lib.sources.hume.client import HumeClient
-    from burnout_lib.sources.hume.extract import extract_file
+    from burnout_lib.sources.hume.extract import check_facial_consent, extract_file
     from burnout_lib.sources.hume.frames import count_frames_estimate
 
     engine = _engine(settings)
+    check_facial_consent(engine, settings, args.staff)  # before any file is opened
     client = HumeClient(settings.hume_api_key, settings.hume_base_url)
     failures = 0
     for path in tqdm(
@@ -327,7 +328,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
 def _report_week(text: str) -> date:
     if text == "last":
-        from burnout_lib.report.figures import last_complete_week
+        from burnout_lib.risk.scoring import last_complete_week
 
         return last_complete_week(date.today())
     return _iso_date(text)
@@ -401,7 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=__doc__.splitlines()[0],
         parents=[_common_options(in_subcommand=False)],
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=_Parser
+    )
 
     def add(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
@@ -581,6 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # `burnout` alone: what it can do
+        parser.print_help()
+        return 0
     os.environ.setdefault("PGAPPNAME", f"burnout {args.command}")
     try:
         settings = load_settings(db=args.db, data_dir=args.data_dir)

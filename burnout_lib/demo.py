@@ -1,12 +1,16 @@
 """The demo database: a mock hospital, a trained model, every week scored, its alerts raised, and
 a demo login for each role.
 
-Built once; a database that already holds staff is kept as it is (its missing steps are done).
+The hospital's weeks end with the last complete week before the day it is built, so "last week"
+means the same in the demo as in a live deployment (`burnout report --week last`, the dashboard's
+latest week). Built once; a database that already holds staff is kept as it is (its missing
+steps are done).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -25,19 +29,30 @@ from burnout_lib.privacy.accounts import (
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import consented_features, score_weeks
+from burnout_lib.risk.scoring import consented_features, last_complete_week, score_weeks
 from burnout_lib.store import db
 
 
+def demo_start(weeks: int, today: date) -> date:
+    """The first Monday of a demo of `weeks` weeks that ends with the last complete week."""
+    return last_complete_week(today) - timedelta(weeks=weeks - 1)
+
+
 def build_demo(
-    settings: Settings, staff: int, weeks: int, seed: int, progress: bool = True
+    settings: Settings,
+    staff: int,
+    weeks: int,
+    seed: int,
+    progress: bool = True,
+    today: date | None = None,
 ) -> Iterator[str]:
     """Do whatever is missing of mock data → model → weekly scores → alerts; say what was done."""
     engine = db.make_engine(settings.db_url)
     db.init_db(engine)
     counts = db.row_counts(engine)
     if counts["staff"] == 0:
-        spec = MockSpec(staff=staff, weeks=weeks, seed=seed)
+        start = demo_start(weeks, today or date.today())
+        spec = MockSpec(staff=staff, weeks=weeks, seed=seed, start=start)
         yield write_mock(engine, settings, spec, progress=progress).summary()
     else:
         yield f"demo database already holds {counts['staff']:,} staff: keeping them"

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.consent import set_consent
 from burnout_lib.sources.checkins import InvalidCheckinFile, import_checkins, template
@@ -75,11 +76,6 @@ def test_reimport_updates_instead_of_duplicating(engine, people, tmp_path) -> No
 
 
 BAD_FILES = {
-    "wrong column name": (
-        "pseudonym,week,personal_1,personal_2,personl_3,personal_4,personal_5,personal_6\n"
-        "{a},2026-03-02,0,0,0,0,0,0\n",
-        [(1, "personl_3", "is not a check-in column"), (1, "personal_3", "column is missing")],
-    ),
     "unknown pseudonym": (
         HEADER + "{a},2026-03-02,0,0,0,0,0,0\nghost-owl-99,2026-03-02,0,0,0,0,0,0\n",
         [(3, "pseudonym", "is not a known staff pseudonym")],
@@ -145,10 +141,49 @@ def test_skip_invalid_imports_good_rows_and_lists_bad_ones(engine, people, tmp_p
     assert report.summary() == "checkins.csv: 2 of 3 check-ins imported, 1 bad row skipped"
 
 
-def test_a_broken_header_is_never_skipped(engine, people, tmp_path) -> None:
-    path = write(tmp_path, "who,week\nx,2026-03-02\n")
-    with pytest.raises(InvalidCheckinFile):
+EXPECTED = (
+    "(expected pseudonym, week (or date), personal_1 to personal_6, and optionally work_1 to "
+    "work_7 and answered_at, in any letter case)"
+)
+BAD_HEADERS = {
+    "Pseudonym,Week,Tired": "unknown column Tired; no personal_1 to personal_6",
+    "pseudonym,week,personal_1,personal_2,personl_3,personal_4,personal_5,personal_6": (
+        "unknown column personl_3; no personal_3"
+    ),
+    "who,week": "unknown column who; no pseudonym, personal_1 to personal_6",
+    "pseudonym,personal_1,personal_2,personal_3,personal_4,personal_5,personal_6": "no week",
+    "pseudonym,Week,date,week,personal_1,personal_2,personal_3,personal_4,personal_5,personal_6": (
+        "both week and date; week more than once"
+    ),
+}
+
+
+@pytest.mark.parametrize("header", list(BAD_HEADERS))
+def test_a_broken_header_is_one_line_and_never_skipped(engine, people, tmp_path, header) -> None:
+    path = write(tmp_path, f"{header}\n{people[0]},2026-03-02,0,0,0,0,0,0\n")
+    before = db.row_counts(engine)
+    with pytest.raises(InvalidInput) as caught:
         import_checkins(engine, path, skip_invalid=True)
+    assert str(caught.value) == f"checkins.csv: the header has {BAD_HEADERS[header]} {EXPECTED}"
+    assert db.row_counts(engine) == before
+
+
+def test_column_names_are_read_in_any_letter_case(engine, people, tmp_path) -> None:
+    header = "Pseudonym,WEEK,Personal_1,personal_2,PERSONAL_3,personal_4,personal_5,Personal_6"
+    report = import_checkins(
+        engine, write(tmp_path, f"{header}\n{people[0]},2026-03-02,0,0,0,0,0,0\n")
+    )
+    assert report.imported == 1 and imported(engine).pseudonym.tolist() == [people[0]]
+
+
+def test_cli_says_what_is_wrong_with_a_header_in_one_line(cli, engine, people, tmp_path) -> None:
+    path = write(tmp_path, "Pseudonym,Week,Tired\nx,2026-03-02,1\n")
+    result = cli("checkin", "import", str(path), check=False)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "burnout: error: checkins.csv: the header has unknown column Tired; no personal_1 to "
+        f"personal_6 {EXPECTED}\n"
+    )
 
 
 def test_template_imports_once_filled_in(engine, people, tmp_path) -> None:

@@ -1,12 +1,18 @@
 """The `burnout` command as a user runs it: exit codes, one-line errors, idempotent re-runs."""
 
+import os
+import subprocess
+
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from burnout_lib.privacy.consent import set_consent
 from burnout_lib.store import db
 
+from helpers import small_hospital as H
 from helpers.databases import NEWEST_REVISION, table_dump
+from helpers.paths import BURNOUT
 
 
 def test_init_db_twice(cli, settings) -> None:
@@ -97,3 +103,40 @@ def test_same_seed_into_two_databases_gives_identical_tables(cli, engine, tmp_pa
     for table in (db.staff, db.consent, db.checkin, db.recording):
         pd.testing.assert_frame_equal(table_dump(engine, table), table_dump(other, table))
     other.dispose()
+
+
+def typed(settings, *args: str, cwd) -> subprocess.CompletedProcess:
+    """`burnout ARGS` as a person types it: no --quiet, so progress bars would show."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BURNOUT_")}
+    env.update(BURNOUT_DB_URL=settings.db_url, BURNOUT_DATA_DIR=str(settings.data_dir))
+    return subprocess.run([str(BURNOUT), *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=120)  # fmt: skip
+
+
+def test_burnout_alone_lists_its_commands(settings, tmp_path) -> None:
+    result = typed(settings, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "usage: burnout [-h] [--db URL] [--data-dir DIR] [-q] COMMAND ..."
+    listed = [line.split()[0] for line in lines[lines.index("  COMMAND") + 1 :] if line[4:5] != " "]
+    assert listed == [
+        "init-db", "mock", "mock-survey", "consent", "erase", "account", "extract", "import-hume",
+        "fake-hume", "checkin", "train", "evaluate", "promote", "score", "acknowledge", "report",
+        "checksum", "dashboard", "demo",
+    ]  # fmt: skip
+
+
+def test_extract_refuses_an_unknown_or_unconsenting_person_in_one_line_first(
+    engine, settings, tmp_path
+) -> None:
+    H.build(engine)
+    set_consent(engine, "porter-1", "recording", False)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not looked at: the person is refused first")
+    for person, line in [
+        ("nobody-00", "burnout: error: no staff member with pseudonym 'nobody-00'"),
+        ("porter-1", "burnout: error: porter-1 has not consented to the facial channel "
+                     "(recording): nothing was sent"),
+    ]:  # fmt: skip
+        result = typed(settings, "extract", str(clip), "--staff", person, cwd=tmp_path)
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", line + "\n")

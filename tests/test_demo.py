@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from datetime import date, timedelta
+
+from sqlalchemy import delete, func, select
 
 from burnout_lib.config import load_settings
 from burnout_lib.demo import build_demo
@@ -38,3 +40,16 @@ def test_a_second_build_keeps_everything_and_a_stopped_one_is_finished(tmp_path)
     [raised] = [line for line in resumed if line.startswith("raised ")]
     assert raised != "raised 0 alerts over 2 weeks" and table_sums(engine) == built, resumed
     engine.dispose()
+
+
+def test_the_demo_ends_with_the_last_complete_week_before_the_day_it_is_built(tmp_path) -> None:
+    settings = load_settings(db=f"sqlite:///{tmp_path / 'demo.db'}", data_dir=tmp_path / "data")
+    wednesday = date(2026, 12, 2)
+    list(build_demo(settings, **SIZE, progress=False, today=wednesday))
+    engine = db.make_engine(settings.db_url)
+    with engine.connect() as connection:
+        weeks = sorted(connection.execute(select(db.checkin.c.week_start).distinct()).scalars())
+        scored = connection.execute(select(func.max(db.weekly_risk.c.week_start))).scalar_one()
+    engine.dispose()
+    assert weeks[-1] == scored == date(2026, 11, 23)  # the week of Monday 30 Nov is not over
+    assert weeks[0] == date(2026, 11, 23) - timedelta(weeks=SIZE["weeks"] - 1)

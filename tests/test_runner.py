@@ -15,11 +15,10 @@ from sqlalchemy import select
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.report import runner
-from burnout_lib.report.figures import last_complete_week
 from burnout_lib.report.runner import ReportFailed, run_report
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import score_people, unscored_people
+from burnout_lib.risk.scoring import last_complete_week, score_people, unscored_people
 from burnout_lib.store import db
 
 from helpers.html_page import Page

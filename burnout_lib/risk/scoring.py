@@ -106,6 +106,11 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def last_complete_week(today: date) -> date:
+    """The Monday of the last complete ISO week before `today`."""
+    return monday(today) - timedelta(weeks=1)
+
+
 def latest_model(engine: Engine, settings: Settings, model_version_id: int | None = None):
     """The model to score with (the live one unless one is named) and its id."""
     with engine.connect() as connection:

@@ -112,32 +112,49 @@ def _read(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise InvalidInput(f"{name}: the file is empty")
     try:
+        header = next(csv.reader(io.StringIO(text)))
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, csv.Error) as error:
         reason = " ".join(str(error).split())  # the parser's message ends in a line break
         raise InvalidInput(f"{name}: not a readable CSV file ({reason})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [column.strip() for column in header]  # as written: pandas renames repeats
     return frame
 
 
-def _column_errors(frame: pd.DataFrame) -> list[RowError]:
-    """Problems with the header itself: unknown, missing or duplicated columns."""
+#: What a check-in file's header holds, for the message about a header that does not.
+EXPECTED_COLUMNS = (
+    "pseudonym, week (or date), personal_1 to personal_6, and optionally work_1 to work_7 and "
+    "answered_at, in any letter case"
+)
+
+
+def header_problem(header: list[str]) -> str | None:
+    """What is wrong with a check-in file's header, in one sentence; or None. Names are matched
+    in any letter case. A file whose header is wrong has no row that could be read, so it is
+    refused whole."""
     known = set(REQUIRED) | set(OPTIONAL) | set(WEEK_COLUMNS)
-    errors = [
-        RowError(1, column, column, f"is not a check-in column (expected {', '.join(REQUIRED)}, "
-                 f"week or date, optionally {', '.join(OPTIONAL)})")
-        for column in frame.columns
-        if column not in known
-    ]  # fmt: skip
-    errors += [
-        RowError(1, column, "", "column is missing")
-        for column in REQUIRED
-        if column not in frame.columns
-    ]
-    weeks = [c for c in WEEK_COLUMNS if c in frame.columns]
-    if len(weeks) != 1:
-        errors.append(RowError(1, "week", ",".join(weeks), "give exactly one of: week, date"))
-    return errors
+    columns = [name.lower() for name in header]
+    unknown = [name for name in header if name.lower() not in known]
+    missing = [c for c in REQUIRED if c not in columns]
+    if set(PERSONAL.columns) <= set(missing):
+        missing = [c for c in missing if c not in PERSONAL.columns] + [
+            f"{PERSONAL.columns[0]} to {PERSONAL.columns[-1]}"
+        ]
+    weeks = [c for c in WEEK_COLUMNS if c in columns]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"unknown column{'s' * (len(unknown) > 1)} {', '.join(unknown)}")
+    if missing or not weeks:
+        lacking = missing[:1] + (["week"] if not weeks else []) + missing[1:]
+        problems.append(f"no {', '.join(lacking)}")
+    if len(weeks) > 1:
+        problems.append("both week and date")
+    if repeated:
+        problems.append(f"{', '.join(repeated)} more than once")
+    if not problems:
+        return None
+    return f"the header has {'; '.join(problems)} (expected {EXPECTED_COLUMNS})"
 
 
 def _answers(values: pd.Series, labels: dict[str, int]) -> tuple[pd.Series, pd.Series]:
@@ -175,9 +192,10 @@ def validate_rows(
     the one row of a person's check-in form); returns the good rows, ready for
     `store_checkins` with `source` as their origin, and the report (named `name`)."""
     report = ImportReport(name, rows=len(frame))
-    report.errors = _column_errors(frame)
-    if report.errors:
-        return frame.iloc[:0], report
+    problem = header_problem(list(frame.columns))
+    if problem is not None:
+        raise InvalidInput(f"{name}: {problem}")
+    frame = frame.set_axis([column.lower() for column in frame.columns], axis="columns")
     lines = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
     problems: list[pd.DataFrame] = []
 
@@ -271,8 +289,7 @@ def import_checkins(engine: Engine, path: Path, skip_invalid: bool = False) -> I
     db.require_schema(engine)
     path = Path(path)
     rows, report = validate(engine, path)
-    header_broken = any(e.line == 1 for e in report.errors)
-    if report.errors and (not skip_invalid or header_broken):
+    if report.errors and not skip_invalid:
         raise InvalidCheckinFile(report)
     if len(rows):
         report.written = write_transaction(

@@ -97,7 +97,7 @@ def _as_utc(moment: datetime | None, path: Path) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _check_facial_consent(engine: Engine, settings: Settings, pseudonym: str) -> int:
+def check_facial_consent(engine: Engine, settings: Settings, pseudonym: str) -> int:
     """Refuse before anything leaves the machine unless the facial channel may be used."""
     if not settings.facial_channel_enabled:
         raise ConsentError(
@@ -224,7 +224,7 @@ def extract_file(
 ) -> ExtractResult:
     """Decode a clip or image, measure its frames with Hume and store the result."""
     path = Path(path)
-    staff_id = _check_facial_consent(engine, settings, pseudonym)
+    staff_id = check_facial_consent(engine, settings, pseudonym)
     sha256 = file_sha256(path)
     return _extract(
         engine, settings, client, _decoded(path, fps), path.name, staff_id, pseudonym, sha256,
@@ -251,7 +251,7 @@ def extract_frames(
     With `require_face`, a recording in which Hume finds no face raises `NoFaceFound` and is not
     stored (Hume's answers stay cached, so the same frames are never sent again).
     """
-    staff_id = _check_facial_consent(engine, settings, pseudonym)
+    staff_id = check_facial_consent(engine, settings, pseudonym)
     moment = recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)
     return _extract(
         engine, settings, client, frames, label, staff_id, pseudonym, sha256, lambda: moment,
@@ -375,7 +375,7 @@ def import_legacy(
     Nothing is sent anywhere, but the facial-channel consent rules apply all the same.
     """
     path = Path(path)
-    staff_id = _check_facial_consent(engine, settings, pseudonym)
+    staff_id = check_facial_consent(engine, settings, pseudonym)
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     raw = path.read_bytes()
