@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from burnout_lib.errors import ConfigError, InvalidInput
 
 DEFAULT_DATA_DIR = Path("data")
+#: How the project's own pyproject.toml names it (see `default_data_dir`).
+PROJECT_NAME_LINE = 'name = "burnout-monitor"'
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "cockroachdb")
 PRIVACY_FLOOR_MINIMUM = 3
 #: The header the front proxy puts the signed-in login in, unless BURNOUT_USER_HEADER says another.
@@ -169,10 +171,24 @@ class Settings:
         return self.frames_dir / pseudonym
 
 
+def default_data_dir(here: Path | None = None) -> Path:
+    """`data/` of the Burnout Monitor project this runs in: the nearest folder, from the working
+    folder upwards, whose pyproject.toml is the project's, so a notebook run from `notebooks/`
+    uses the same database as `burnout` run from the top. Elsewhere (an installed deployment),
+    `data/` in the working folder."""
+    here = Path.cwd() if here is None else here
+    for folder in (here, *here.parents):
+        project = folder / "pyproject.toml"
+        if project.is_file() and PROJECT_NAME_LINE in project.read_text(errors="replace"):
+            return Path(os.path.relpath(folder / DEFAULT_DATA_DIR, here))
+    return DEFAULT_DATA_DIR
+
+
 def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> Settings:
-    """Resolve settings: explicit arguments first, then environment, then `.env`, then defaults."""
+    """Resolve settings: explicit arguments first, then environment, then `.env`, then defaults
+    (the project's data folder, see `default_data_dir`)."""
     load_dotenv(find_dotenv(usecwd=True), override=False)
-    resolved_dir = Path(data_dir or os.environ.get("BURNOUT_DATA_DIR") or DEFAULT_DATA_DIR)
+    resolved_dir = Path(data_dir or os.environ.get("BURNOUT_DATA_DIR") or default_data_dir())
     url = db or os.environ.get("BURNOUT_DB_URL") or f"sqlite:///{resolved_dir / 'burnout.db'}"
     parse_db_url(url)
     min_group = _env_int("BURNOUT_MIN_GROUP_SIZE", 5)
