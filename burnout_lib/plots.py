@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from burnout_lib.sources import survey
+
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -323,8 +325,6 @@ SURVEY_COLOUR = OKABE_ITO["blue"]
 RESOURCE_COLOUR = OKABE_ITO["bluish_green"]
 NONE_COLOUR = "#999999"
 UNVERIFIED_COLOUR = "#BBBBBB"
-#: Evident misprints in published item wording, corrected on charts only.
-_WORDING = {"mediation": "meditation"}
 
 
 def _caption(fig: Figure, text: str) -> None:
@@ -359,7 +359,7 @@ def _percent_bars(ax, labels, percents, colours, errors=None, hatch=None) -> Non
             va="center",
             fontsize="small",
         )
-    ax.set_yticks(y, [_WORDING.get(str(label), str(label)) for label in labels])
+    ax.set_yticks(y, [survey.readable(str(label)) for label in labels])
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(PercentFormatter(100))
 

@@ -97,6 +97,8 @@ def test_mha_progression() -> None:
     assert (row["percent"], row["count"], row["n"]) == (82, 917, 1119)
     assert row["share"] == pytest.approx(917 / 1119)
     assert "Mental Health America" in row["source"]
+    assert frame["count"].is_monotonic_decreasing, "most reported first"
+    assert frame.set_index("symptom").index.get_loc("too tired") == 3  # 67%, after 68%
 
 
 def test_unverified_reasons_carry_the_caveat() -> None:
@@ -367,6 +369,9 @@ def test_indicators_frame() -> None:
     lack_of_control = frame.set_index("name").loc["lack of control"]
     assert lack_of_control["share"] == pytest.approx(0.70)
     assert lack_of_control["used_for"] == "mock generator"
+    names = set(frame["name"])
+    assert "meditation" in names and "mediation" not in names  # the published misprint
+    assert "mediation" in set(survey.coping()["behaviour"])  # the table keeps it as published
 
 
 def test_indicators_fail_on_a_missing_item(tmp_path: Path) -> None:

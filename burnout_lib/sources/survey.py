@@ -242,6 +242,16 @@ def distress_contributors(folder: str | Path | None = None) -> pd.DataFrame:
     )
 
 
+#: Evident misprints in published item wording, corrected wherever a reader sees the item; the
+#: tables keep the wording as published.
+READABLE_WORDING = {"mediation": "meditation"}
+
+
+def readable(item: str) -> str:
+    """An item's wording for readers: as published, evident misprints corrected."""
+    return READABLE_WORDING.get(item, item)
+
+
 def coping(folder: str | Path | None = None) -> pd.DataFrame:
     """Coping behaviours the same NYC workers used (item wording as published, "mediation"
     included). Columns `behaviour`, `percent`, `share`, `n`, `source`."""
@@ -274,8 +284,9 @@ def mha_causes(folder: str | Path | None = None) -> pd.DataFrame:
 
 def mha_progression(folder: str | Path | None = None) -> pd.DataFrame:
     """Changes the same 1,119 workers reported over three months (June–September 2020), from
-    emotional exhaustion to questioning their career. Columns `symptom`, `percent` (as published),
-    `count`, `n`, `share` (count / n, which the confidence intervals use), `source`."""
+    emotional exhaustion to questioning their career, most reported first. Columns `symptom`,
+    `percent` (as published), `count`, `n`, `share` (count / n, which the confidence intervals
+    use), `source`."""
     frame = _read_table(
         FILES["mha_progression"],
         (
@@ -285,6 +296,7 @@ def mha_progression(folder: str | Path | None = None) -> pd.DataFrame:
         ),
         folder,
     )
+    frame = frame.sort_values("count", ascending=False, kind="stable", ignore_index=True)
     return frame.assign(n=MHA_N, share=frame["count"] / MHA_N, source=MHA_SOURCE)
 
 
@@ -598,11 +610,11 @@ def _default_indicators(folder: Path) -> tuple[Indicator, ...]:
 
 
 def indicators_frame(folder: str | Path | None = None) -> pd.DataFrame:
-    """The indicator catalogue as a table: `name`, `kind`, `percent`, `share`, `used_for` (joined
-    with " + "), `table`, `source`."""
+    """The indicator catalogue as a table for readers: `name` (misprints corrected), `kind`,
+    `percent`, `share`, `used_for` (joined with " + "), `table`, `source`."""
     rows = [
         {
-            "name": item.name,
+            "name": readable(item.name),
             "kind": item.kind,
             "percent": round(item.share * 100, 1),
             "share": item.share,
