@@ -4,9 +4,11 @@ tests drive the same app through nginx, Voilà and Chromium)."""
 import html
 import re
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from burnout_lib.app import views, weekly_plots
 from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
 from burnout_lib.config import load_settings
 from burnout_lib.privacy.accounts import add_account
@@ -263,3 +265,35 @@ def test_a_person_erases_everything_from_their_page_and_is_signed_out(as_login, 
         ).first()
     app.checkin_panel.save()  # a page left open writes nothing any more
     assert 'data-kind="refused"' in app.checkin_panel.result.value
+
+
+def test_a_long_team_name_is_never_cut_from_a_chart_title() -> None:
+    weeks = pd.date_range("2026-03-02", periods=6, freq="7D").date
+    rate = pd.Series([0.2, 0.3, None, 0.25, 0.3, 0.35], index=weeks)
+    title = "Burnout in Nurse staff in Medical-surgical's check-ins against the NHS Staff Survey"
+    fig = weekly_plots.team_burnout_chart(rate, None, title)
+    fig.draw_without_rendering()  # lays the figure out, as saving it does
+    drawn = fig.get_tightbbox()  # everything drawn, in inches
+    width, height = fig.get_size_inches()
+    assert drawn.x0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, drawn
+    assert fig.axes[0].get_title(loc="left").replace("\n", " ") == title
+
+
+def test_a_team_without_nhs_figures_or_shown_shares_says_so_in_one_line(
+    as_login, monkeypatch
+) -> None:
+    app = as_login(H.ANALYST_LOGIN)
+    app.unit.value = "Ward A"  # no comparable NHS trust type on record
+    assert 'data-chart="team-burnout"' in app.team.value  # its own weekly shares are charted
+    real = views.team_weeks
+
+    def all_hidden(*args, **kwargs):
+        team = real(*args, **kwargs)
+        team.checkins = team.checkins.assign(**{"burnt out": pd.NA})  # every share hidden
+        return team
+
+    monkeypatch.setattr(views, "team_weeks", all_hidden)
+    app = as_login(H.ANALYST_LOGIN)
+    app.unit.value = "Ward A"
+    assert 'data-chart="team-burnout"' not in app.team.value
+    assert text(app.team.value).count("No NHS Staff Survey figure compares with Ward A") == 1

@@ -73,3 +73,7 @@ def test_a_unit_report_by_role_names_people_only_when_allowed(engine, settings, 
     assert page.row("Nurse")[:2] == ["Nurse", "12"]
     assert page.row("Resident")[:2] == ["Resident", "6"]
     assert "nurse-01" in page.text and H.ALERT_ACTION in page.text
+    assert [row[0] for row in page.rows if row and row[0].startswith("nurse-")] == ["nurse-01"]
+    assert page.text.count(H.ALERT_ACTION) == 1  # what may help: once per kind of alert
+    html = (tmp_path / "out.html").read_text()
+    assert 'aria-label="risk level by week, oldest first: ' in html  # the sparkline, in words

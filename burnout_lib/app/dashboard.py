@@ -571,11 +571,22 @@ class Dashboard:
         title = f"Risk levels in {name}, by week"
         parts.append(figure_html(weekly_plots.team_levels_chart(team.levels, title), "team-levels"))
         parts.append(_team_tables(team))
-        rate_title = f"Burnout in {name}'s check-ins against the NHS Staff Survey"
-        parts.append(figure_html(
-            weekly_plots.team_burnout_chart(team.burnout_rate, team.benchmark, rate_title),
-            "team-burnout",
-        ))  # fmt: skip
+        if team.benchmark is None and team.burnout_rate.dropna().empty:
+            parts.append(notice(
+                f"No NHS Staff Survey figure compares with {name}, and its weekly "
+                "burnout shares are hidden (too few people) or not there yet: nothing to chart.",
+                "no-benchmark",
+            ))  # fmt: skip
+        else:
+            rate_title = (
+                f"Burnout in {name}'s check-ins, by week"
+                if team.benchmark is None
+                else f"Burnout in {name}'s check-ins against the NHS Staff Survey"
+            )
+            parts.append(figure_html(
+                weekly_plots.team_burnout_chart(team.burnout_rate, team.benchmark, rate_title),
+                "team-burnout",
+            ))  # fmt: skip
         parts.append(_benchmark_text(team))
         parts.append(
             f'<p class="muted" data-rule="suppression">Numbers describing fewer than {floor} '

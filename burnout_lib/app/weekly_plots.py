@@ -7,14 +7,19 @@ risk level has the same colour everywhere. Suppressed team numbers (NA) are draw
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from burnout_lib.plots import CBI_CUTOFF, OKABE_ITO, RISK_COLOURS, _empty, _figure
-from burnout_lib.privacy.suppression import TOTAL
+from burnout_lib.privacy.suppression import ALL, TOTAL
 from burnout_lib.store.db import RISK_LEVELS
+
+#: Characters a chart title may take on one line of a 7.5-inch figure with its legend beside.
+TITLE_WIDTH = 60
 
 HIDDEN_COLOUR = "#BBBBBB"
 BASELINE_STYLE = {"linestyle": "--", "linewidth": 1.2}
@@ -51,7 +56,7 @@ def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Fi
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_ylabel("early-warning probability")
     _week_axis(ax, weeks)
-    ax.set_title(title)
+    _title(ax, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
     return fig
 
@@ -74,7 +79,7 @@ def expression_trends(expressions: pd.DataFrame) -> Figure:
     ax.set_ylim(0, max(0.1, top * 1.2))
     ax.set_ylabel("mean Hume score (0–1)")
     _week_axis(ax, weeks)
-    ax.set_title(title)
+    _title(ax, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
     return fig
 
@@ -104,9 +109,40 @@ def team_levels_chart(levels: pd.DataFrame, title: str) -> Figure:
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_ylabel("share of staff scored")
     _week_axis(ax, weeks)
-    ax.set_title(title)
+    _title(ax, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
     return fig
+
+
+def group_trend_chart(trend: pd.DataFrame, title: str) -> Figure:
+    """The share at high risk per group (columns) over weeks (rows); a hidden week is a gap."""
+    fig = _figure(7.5, 3.4)
+    groups = [g for g in trend.columns if g != ALL]
+    if trend.empty or not groups:
+        return _empty(fig, title)
+    ax = fig.subplots()
+    weeks = pd.to_datetime(pd.Series(trend.index))
+    palette = [c for name, c in OKABE_ITO.items() if name not in ("black", "yellow")]  # on white
+    for k, group in enumerate(groups):
+        values = trend[group].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        ax.plot(weeks, values, marker="o", markersize=3, linewidth=1.5,
+                color=palette[k % len(palette)], linestyle=["-", "--", ":"][k // len(palette) % 3],
+                label=str(group))  # fmt: skip
+    if ALL in trend.columns:
+        values = trend[ALL].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        ax.plot(weeks, values, color=OKABE_ITO["black"], linewidth=2.5, label="all")
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_ylabel("share at high risk")
+    _week_axis(ax, weeks)
+    _title(ax, title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
+    return fig
+
+
+def _title(ax, title: str) -> None:
+    """A chart's title, wrapped to the figure so that a long unit or role name is never cut."""
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_WIDTH)), loc="left")
 
 
 def team_burnout_chart(rate: pd.Series, benchmark: dict | None, title: str) -> Figure:
@@ -131,7 +167,7 @@ def team_burnout_chart(rate: pd.Series, benchmark: dict | None, title: str) -> F
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_ylabel("share burnt out")
     _week_axis(ax, weeks)
-    ax.set_title(title)
+    _title(ax, title)
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               fontsize="small")  # fmt: skip
@@ -159,6 +195,6 @@ def group_levels_chart(table: pd.DataFrame, title: str) -> Figure:
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_xlabel("share of staff scored")
-    ax.set_title(title)
+    _title(ax, title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
     return fig

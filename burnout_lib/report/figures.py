@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -32,11 +32,17 @@ RULE_ACTIONS: dict[str, str] = {
     "reminder": "follow up the open alert: offer the conversation with occupational health again",
 }
 OPEN_ALERT_WEEKS = 3
+#: How many weeks the report's trends look back, this week included.
+TREND_WEEKS = 8
 
 
-def last_complete_week(today: date) -> date:
-    """The Monday of the last complete ISO week before `today`."""
-    return today - timedelta(days=today.weekday()) - timedelta(weeks=1)
+def last_scored_week(connection: Connection) -> date:
+    """The latest week the live model has scored: what a report is about when no week is named."""
+    version = views.live_scored_model(connection)
+    weeks = views.scored_weeks(connection, version) if version is not None else []
+    if not weeks:
+        raise NotFound("no week has been scored yet (`burnout score --week YYYY-MM-DD`)")
+    return weeks[-1]
 
 
 @dataclass
@@ -54,6 +60,8 @@ class WeeklyReport:
     #: new alerts this week, and open ones from the previous weeks (people or counts)
     new_alerts: pd.DataFrame
     open_alerts: pd.DataFrame
+    #: weeks × groups: the share at high risk over the last TREND_WEEKS weeks (NA where hidden)
+    trend: pd.DataFrame
     unit_alerts: list[str]
     benchmark: dict | None
     burnout_rate: float | None
@@ -61,6 +69,9 @@ class WeeklyReport:
     show_pseudonyms: bool
     #: units left out of the hospital's figures this week for having fewer people than the floor
     small_units: int = 0
+    #: named edition only: one row per person with a new or open alert, their risk levels over
+    #: the last TREND_WEEKS weeks (oldest first, None where unscored) and what may help
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def scope(self) -> str:
@@ -125,7 +136,13 @@ def weekly_report(
 
     answered_all = checkins.loc[ALL, "burnt out"] + checkins.loc[ALL, "not burnt out"]
     rate = _share(pd.Series([checkins.loc[ALL, "burnt out"]]), pd.Series([answered_all]))[0]
+    trend = _trend(connection, week, model_version_id, everyone, floor, scope)
     new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
+    people = (
+        _people(connection, new, still_open, week, model_version_id)
+        if show_pseudonyms
+        else pd.DataFrame()
+    )
     if not show_pseudonyms:
         new = _alert_count_table(alert_table)
         still_open = _open_count_table(connection, still_open, everyone, floor, unit)
@@ -147,13 +164,75 @@ def weekly_report(
         groups=table,
         new_alerts=new,
         open_alerts=still_open,
+        trend=trend,
         unit_alerts=unit_alerts,
         benchmark=_benchmark(unit),
         burnout_rate=None if pd.isna(rate) else float(rate),
         data_hash=digest.hexdigest(),
         show_pseudonyms=show_pseudonyms,
         small_units=small_units,
+        people=people,
     )
+
+
+def _trend(
+    connection: Connection,
+    week: date,
+    model_version_id: int,
+    everyone: list,
+    floor: int,
+    scope,
+) -> pd.DataFrame:
+    """The share at high risk per group for each of the last weeks, from the same suppressed
+    tables the dashboard shows for those weeks (NA where hidden)."""
+    first = week - timedelta(weeks=TREND_WEEKS - 1)
+    history = views.level_counts(connection, first, week, model_version_id)
+    weeks = sorted({views.as_date(day) for day in history["week_start"]})
+    shares = {}
+    for day in weeks:
+        table = scope(views.hospital_table(connection, history, day, everyone, db.RISK_LEVELS,
+                                           floor))  # fmt: skip
+        shares[day] = _share(table["high"], table[TOTAL])
+    return pd.DataFrame(shares).T.rename_axis("week")
+
+
+def _people(
+    connection: Connection,
+    new: pd.DataFrame,
+    still_open: pd.DataFrame,
+    week: date,
+    model_version_id: int,
+) -> pd.DataFrame:
+    """One row per person alerted (named edition): their alerts, since when, their levels over
+    the last weeks, and what may help."""
+    alerts = pd.concat([new.assign(raised=week), still_open], ignore_index=True)
+    if alerts.empty:
+        return pd.DataFrame(columns=["pseudonym", "unit", "alerts", "since", "levels"])
+    first = week - timedelta(weeks=TREND_WEEKS - 1)
+    risk, staff = db.weekly_risk, db.staff
+    found = connection.execute(
+        select(staff.c.pseudonym, risk.c.week_start, risk.c.level)
+        .join(staff, staff.c.id == risk.c.staff_id)
+        .where(
+            staff.c.pseudonym.in_(sorted(set(alerts["pseudonym"]))),
+            risk.c.model_version_id == model_version_id,
+            risk.c.week_start.between(first, week),
+        )
+    ).all()
+    level = {(row.pseudonym, views.as_date(row.week_start)): row.level for row in found}
+    days = [first + timedelta(weeks=k) for k in range(TREND_WEEKS)]
+    rows = []
+    for pseudonym, theirs in alerts.groupby("pseudonym", sort=False):
+        theirs = theirs.sort_values("raised")
+        rows.append({
+            "pseudonym": pseudonym,
+            "unit": theirs["unit"].iloc[0],
+            "alerts": list(zip(theirs["alert"], theirs["raised"], theirs["what may help"],
+                               strict=True)),
+            "since": theirs["raised"].min(),
+            "levels": [level.get((pseudonym, day)) for day in days],
+        })  # fmt: skip
+    return pd.DataFrame(rows).sort_values(["since", "unit", "pseudonym"], ignore_index=True)
 
 
 def _share(part: pd.Series, whole: pd.Series) -> pd.Series:

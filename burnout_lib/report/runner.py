@@ -8,6 +8,7 @@ leaves nothing half-written. `index.html` lists every report, one row per week a
 
 from __future__ import annotations
 
+import fcntl
 import html
 import json
 import os
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from filelock import FileLock
 from sqlalchemy import func, select
 
 from burnout_lib.config import Settings, absolute_db_url
@@ -123,6 +123,7 @@ def run_report(
                 kernel_name="python3",
                 cwd=str(NOTEBOOK.parent),
                 progress_bar=False,
+                kernel_manager_class=encrypted_kernels(),
             )
         except PapermillExecutionError as error:
             raise ReportFailed(
@@ -193,13 +194,33 @@ def to_html(notebook) -> str:
     return re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL)
 
 
+def encrypted_kernels() -> type:
+    """A kernel manager that gives the report's kernel CurveZMQ keys (its kernel spec supports
+    them): the local connection is encrypted, and the kernel does not warn on every run that it
+    is not."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(
+            ["disabled", "auto", "required"], default_value="auto", config=True
+        )
+
+    return EncryptedKernelManager
+
+
 def update_index(folder: Path, name: str, record: dict) -> None:
     """Add or replace the report's row in `index.json` and rewrite `index.html` from it.
 
-    Two reports finishing at once take turns (a lock file), so neither loses the other's row.
+    Two reports finishing at once take turns (a lock on the reports folder itself, so no lock
+    file is left behind), so neither loses the other's row.
     """
-    with FileLock(folder / ".index.lock"):
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
         _update_index(folder, name, record)
+    finally:
+        os.close(descriptor)
 
 
 def _update_index(folder: Path, name: str, record: dict) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import html
+from collections import Counter
 from datetime import UTC, datetime
 
 import pandas as pd
+from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
 from burnout_lib.app import weekly_plots
 from burnout_lib.privacy.suppression import ALL, TOTAL, shown, shown_share
-from burnout_lib.report.figures import WeeklyReport
+from burnout_lib.report.figures import TREND_WEEKS, WeeklyReport
+from burnout_lib.risk.alerts import what_colleagues_found_helpful
 from burnout_lib.store import db
 
 
@@ -121,7 +125,11 @@ def alerts_text(report: WeeklyReport) -> str:
 
 
 def alert_tables(report: WeeklyReport) -> list[tuple[str, Styler]]:
-    """New alerts this week, and earlier ones still open, each with what may help."""
+    """The alerts, each with what may help. Named edition: one row per person (their alerts,
+    since when, their levels over the last weeks) and the advice once per kind of alert; the
+    other edition: new and still-open alerts counted by kind."""
+    if report.show_pseudonyms:
+        return _people_tables(report)
     tables = []
     for name, title, frame in (
         ("new-alerts", "### New this week", report.new_alerts),
@@ -136,6 +144,116 @@ def alert_tables(report: WeeklyReport) -> list[tuple[str, Styler]]:
         prose = ("alert", "reason", "what may help", "pseudonym", "unit")
         tables.append((title, styled(frame.reset_index(drop=True), name, prose)))
     return tables
+
+
+#: One mark per week of a person's level; the words are in the mark's label for screen readers.
+LEVEL_MARKS = {"low": "▁", "moderate": "▄", "high": "█"}
+NO_SCORE_MARK = "·"
+
+
+def sparkline(levels: list[str | None]) -> str:
+    """A person's risk levels, oldest week first, as a line of marks with its words attached."""
+    marks = "".join(LEVEL_MARKS.get(level, NO_SCORE_MARK) for level in levels)
+    words = ", ".join(level or "no score" for level in levels)
+    label = html.escape(f"risk level by week, oldest first: {words}")
+    return f'<span class="sparkline" role="img" aria-label="{label}" title="{label}">{marks}</span>'
+
+
+#: Tighter rows for the lists of people, which can be long.
+COMPACT = [{"selector": "td, th", "props": [("padding", "2px 8px")]}]
+
+
+def _people_tables(report: WeeklyReport) -> list[tuple[str, Styler | HTML]]:
+    """New alerts in a table; alerts still open from earlier weeks in one closed section per
+    unit, its size in its summary; what may help once per kind. Each person has one row, with
+    every alert of theirs and their levels over the last weeks."""
+    people = report.people
+    marks = ", ".join(f"{mark} {level}" for level, mark in LEVEL_MARKS.items())
+    legend = (
+        f"Levels over the last {TREND_WEEKS} weeks, oldest first: {marks}, "
+        f"{NO_SCORE_MARK} no score."
+    )
+    if people.empty:
+        return [("### People with a new or open alert", styled(pd.DataFrame({"": ["none"]}),
+                                                                  "people-alerts"))]  # fmt: skip
+    week = report.week
+    rows = pd.DataFrame({
+        "pseudonym": people["pseudonym"],
+        "unit": people["unit"],
+        "alerts": people["alerts"].map(lambda alerts: "; ".join(
+            f"{kind} ({'new' if raised == week else f'since {raised:%d %b}'})"
+            for kind, raised, _ in alerts)),
+        "levels": people["levels"].map(sparkline),
+    })  # fmt: skip
+    new = people["alerts"].map(lambda alerts: any(raised == week for _, raised, _ in alerts))
+    parts: list[tuple[str, Styler | HTML]] = [
+        (f"### New this week ({int(new.sum())})\n\n{legend}",
+         _people_table(rows[new], "new-people", with_unit=True)),
+    ]  # fmt: skip
+    earlier = rows[~new]
+    sections = []
+    for unit, theirs in earlier.groupby("unit", sort=True):
+        table = _people_table(theirs, f"open-{len(sections)}", with_unit=False).to_html()
+        sections.append(
+            f"<details><summary>{html.escape(str(unit))}: {len(theirs)} "
+            f"{'person' if len(theirs) == 1 else 'people'}</summary>{table}</details>"
+        )
+    parts.append((
+        f"### Still open from earlier weeks ({len(earlier)}), by unit\n\nNot acknowledged and "
+        "still at risk. Open a unit to see its people.",
+        HTML("".join(sections) or "<p>none</p>"),
+    ))  # fmt: skip
+    advice, shared = _advice(people)
+    title = "### What may help, by kind of alert"
+    if shared:
+        title += f"\n\nFor everyone alerted, what colleagues found helpful: {'; '.join(shared)}."
+    parts.append((title, styled(advice, "alert-advice", ("alert", "what may help"))))
+    return parts
+
+
+def _advice(people: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """What may help, each suggestion once: per kind of alert, the suggestions its alerts make
+    from the people's own drivers (most often made first); and apart, what colleagues found
+    helpful, which every alert quotes. An alert states its suggestions in one line, separated
+    by semicolons."""
+    stated = [
+        (kind, [part.strip() for part in str(helps).split(";") if part.strip()])
+        for alerts in people["alerts"]
+        for kind, _, helps in alerts
+    ]
+    colleagues = set(what_colleagues_found_helpful())
+    quoted = list(dict.fromkeys(p for _, parts in stated for p in parts if p in colleagues))
+    rows = []
+    for kind in sorted({kind for kind, _ in stated}):
+        made = Counter(p for k, parts in stated if k == kind for p in parts if p not in colleagues)
+        ordered = sorted(made, key=lambda part: -made[part])  # ties: in the order first made
+        rows.append({"alert": kind, "what may help": "; ".join(ordered) or "see above"})
+    return pd.DataFrame(rows), quoted
+
+
+def _people_table(rows: pd.DataFrame, name: str, with_unit: bool) -> Styler:
+    shown = rows if with_unit else rows.drop(columns="unit")
+    if shown.empty:
+        shown = pd.DataFrame({"": ["none"]})
+    return styled(shown.reset_index(drop=True), name, ("alerts", "unit")).set_table_styles(
+        COMPACT, overwrite=False
+    )
+
+
+def trend_parts(report: WeeklyReport) -> list:
+    """The anonymous edition's look back: a heading and the share at high risk per unit (or per
+    role of the unit) over the last weeks. The named edition has each person's levels instead."""
+    if report.show_pseudonyms:
+        return []
+    return [Markdown(f"## The last {len(report.trend)} weeks"), trend_chart(report)]
+
+
+def trend_chart(report: WeeklyReport) -> Figure:
+    """The share at high risk per unit (or per role of the unit) over the last weeks."""
+    kind = "role" if report.unit else "unit"
+    weeks = len(report.trend)
+    title = f"Share at high risk by {kind}, the last {weeks} weeks"
+    return weekly_plots.group_trend_chart(report.trend, title)
 
 
 def benchmark_text(report: WeeklyReport) -> str:

@@ -61,7 +61,7 @@ def helpful_actions(drivers: list[dict] | None = None) -> list[str]:
         action = DRIVER_ACTIONS.get(driver.get("driver", ""))
         if action and action not in actions:
             actions.append(action)
-    return [*actions, *_what_colleagues_found_helpful()]
+    return [*actions, *what_colleagues_found_helpful()]
 
 
 def suggested_actions(drivers: list[dict] | None = None) -> str:
@@ -70,7 +70,7 @@ def suggested_actions(drivers: list[dict] | None = None) -> str:
 
 
 @functools.cache
-def _what_colleagues_found_helpful() -> tuple[str, ...]:
+def what_colleagues_found_helpful() -> tuple[str, ...]:
     """The published resources and coping behaviour, read once per process (every alert
     quotes them)."""
     resources = survey.helpful_resources()
