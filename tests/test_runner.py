@@ -55,6 +55,10 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
     second = cli("report", "--week", "last")
     assert "scored" not in second.stdout
     assert without_run_time((reports / f"{name}.html").read_text()) == without_run_time(html)
+    assert first.stderr == second.stderr == "", "no kernel warning, nothing else on stderr"
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "index.html", "index.json", f"{name}.html", f"{name}.ipynb", f"{name}.json"
+    ], "no lock file or private run folder left behind"  # fmt: skip
     manifest = json.loads((reports / "index.json").read_text())
     assert list(manifest) == [name]
     assert Page((reports / "index.html").read_text()).text.count(recent_hospital.isoformat()) == 1
