@@ -46,8 +46,8 @@ import psutil
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_dashboard import (  # noqa: E402 - the benchmark next to this one builds the database
-    BURNOUT,
     CHROMIUM,
     CHROMIUM_ARGS,
     KeptPostgres,
@@ -57,85 +57,20 @@ from bench_dashboard import (  # noqa: E402 - the benchmark next to this one bui
 from burnout_lib.app.kernel_forks import is_kernel  # noqa: E402
 from burnout_lib.store import db  # noqa: E402
 
+from helpers.front_proxy import FrontProxy  # noqa: E402 - the nginx the sign-in tests run
+from helpers.serving import Served  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 STAFF, WEEKS = 10_000, 52
 P95_TARGET = 5.0
 MEMORY_TARGET_GB = 8.0
 PASSWORD = "bench-password"
-SECRET = "bench-proxy-secret"
+SECRET = "bench-proxy-secret-4c1e"
 IDLE_SECONDS = 45
 SAMPLE_SECONDS = 5.0
 READ_SECONDS = 20.0
 
-NGINX_CONFIG = """daemon off;
-{user}worker_processes 1;
-pid {root}/nginx.pid;
-error_log {root}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {root}/temp/body;
-    proxy_temp_path {root}/temp/proxy;
-    fastcgi_temp_path {root}/temp/fastcgi;
-    uwsgi_temp_path {root}/temp/uwsgi;
-    scgi_temp_path {root}/temp/scgi;
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    upstream burnout_dashboard {{
-        hash $remote_user consistent;
-{servers}    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            auth_basic "Hospital sign-in (benchmark stand-in)";
-            auth_basic_user_file {root}/htpasswd;
-            proxy_pass http://burnout_dashboard;
-            proxy_http_version 1.1;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-User $remote_user;
-            proxy_set_header X-Burnout-Proxy-Secret "{secret}";
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            proxy_read_timeout 1h;
-        }}
-    }}
-}}
-"""
-
-
 # --- The stack ---------------------------------------------------------------------------------
-
-
-def free_port(count: int = 1) -> int:
-    """The first of `count` consecutive free ports on 127.0.0.1."""
-    import socket
-
-    for base in range(20_000, 60_000, 7):
-        try:
-            probes = []
-            for k in range(count):
-                probe = socket.socket()
-                probes.append(probe)
-                probe.bind(("127.0.0.1", base + k))
-            return base
-        except OSError:
-            continue
-        finally:
-            for probe in probes:
-                probe.close()
-    raise RuntimeError("no free ports")
-
-
-def wait_for_port(port: int, seconds: float = 90) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def staff_logins(url: str, root: Path) -> Path:
@@ -154,57 +89,31 @@ def staff_logins(url: str, root: Path) -> Path:
     return logins
 
 
-def htpasswd(logins: Path, target: Path) -> None:
-    import base64
-    import hashlib
-
-    digest = base64.b64encode(hashlib.sha1(PASSWORD.encode()).digest()).decode()
-    target.write_text("".join(f"{login}:{{SHA}}{digest}\n" for login in logins.read_text().split()))
-
-
 @dataclass
 class Stack:
-    dashboard: subprocess.Popen
-    nginx: subprocess.Popen
-    url: str
+    """`burnout dashboard --workers N` and nginx in front, as the tests start them."""
+
+    dashboard: Served
+    nginx: FrontProxy
+
+    @property
+    def url(self) -> str:
+        return self.nginx.url.rstrip("/")
+
+    @property
+    def pid(self) -> int:
+        return self.dashboard.process.pid
 
     def stop(self) -> None:
-        for process in (self.nginx, self.dashboard):
-            process.terminate()
-        for process in (self.nginx, self.dashboard):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        self.nginx.stop()
+        self.dashboard.stop()
 
 
 def start_stack(url: str, data_dir: Path, logins: Path, root: Path, workers: int) -> Stack:
-    port = free_port(workers)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BURNOUT_", "HTTP_"))}
-    env.update(BURNOUT_DB_URL=url, BURNOUT_DATA_DIR=str(data_dir), BURNOUT_PROXY_SECRET=SECRET,
-               BURNOUT_KERNEL_IDLE_SECONDS=str(IDLE_SECONDS))  # fmt: skip
-    log = (root / "dashboard.log").open("w")
-    dashboard = subprocess.Popen(
-        [str(BURNOUT), "dashboard", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    for k in range(workers):
-        wait_for_port(port + k)
-    nginx_root = root / "nginx"
-    (nginx_root / "temp").mkdir(parents=True, exist_ok=True)
-    htpasswd(logins, nginx_root / "htpasswd")
-    front = free_port()
-    (nginx_root / "nginx.conf").write_text(NGINX_CONFIG.format(
-        user="user root;\n" if os.geteuid() == 0 else "", root=nginx_root, port=front,
-        servers="".join(f"        server 127.0.0.1:{port + k};\n" for k in range(workers)),
-        secret=SECRET,
-    ))  # fmt: skip
-    nginx = subprocess.Popen(
-        ["/usr/sbin/nginx", "-p", str(nginx_root), "-c", str(nginx_root / "nginx.conf")],
-        stderr=(nginx_root / "stderr.log").open("w"), start_new_session=True,
-    )  # fmt: skip
-    wait_for_port(front)
-    return Stack(dashboard, nginx, f"http://127.0.0.1:{front}")
+    env = {"BURNOUT_PROXY_SECRET": SECRET, "BURNOUT_KERNEL_IDLE_SECONDS": str(IDLE_SECONDS)}
+    dashboard = Served(url, data_dir, root / "dashboard.log", env, workers=workers)
+    users = dict.fromkeys(logins.read_text().split(), PASSWORD)
+    return Stack(dashboard, FrontProxy(root / "nginx", dashboard.ports, users, SECRET))
 
 
 # --- Watching the kernels ------------------------------------------------------------------------
@@ -397,7 +306,7 @@ def run(stack: Stack, logins: Path, root: Path, rate: float, signins: int, brows
     requests.unlink(missing_ok=True)
     browser_log.unlink(missing_ok=True)
     print(f"\n{signins} sign-ins at {rate:g}/s ({signins / rate / 60:.1f} min) ...", flush=True)
-    watcher = Watcher(stack.dashboard.pid)
+    watcher = Watcher(stack.pid)
     watcher.start()
     loops = start_browsers(stack.url, logins, browsers, time.time() + signins / rate, browser_log)
     started = run_locust(stack.url, logins, rate, signins, requests)
@@ -414,7 +323,7 @@ def run(stack: Stack, logins: Path, root: Path, rate: float, signins: int, brows
 def drain(stack: Stack) -> None:
     """Wait until closed pages' kernels are gone (at most one preheated kernel per worker)."""
     deadline = time.monotonic() + 3 * IDLE_SECONDS
-    while time.monotonic() < deadline and sample(stack.dashboard.pid).kernels > 2:
+    while time.monotonic() < deadline and sample(stack.pid).kernels > 2:
         time.sleep(2)
 
 

@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -97,7 +98,9 @@ def test_a_forked_kernel_is_interrupted_restarted_and_shut_down(start) -> None:
     client.start_channels()
     client.wait_for_ready(timeout=60)
     client.execute("import time; time.sleep(60)")
-    time.sleep(1)
+    while client.get_iopub_msg(timeout=60)["msg_type"] != "execute_input":
+        pass  # the cell is running: now interrupt it
+    time.sleep(0.5)
     manager.interrupt_kernel()
     reply = client.get_shell_msg(timeout=30)
     assert reply["content"]["ename"] == "KeyboardInterrupt"
@@ -133,3 +136,14 @@ def test_without_a_template_a_kernel_starts_as_a_new_python(start, monkeypatch) 
     kernel = psutil.Process(manager.provisioner.pid)
     assert "ipykernel_launcher" in kernel.cmdline() and is_kernel(kernel)
     assert run(manager, "print('usual')")[0].strip() == "usual"
+
+
+def test_the_template_holds_no_connection_a_kernel_could_inherit(start) -> None:
+    """A fork inherits its template's memory and open files: the template has opened no
+    database connection and no network socket, only its own Unix socket, so a kernel starts with
+    nothing of anyone's."""
+    start()
+    template = psutil.Process(Template._current.process.pid)
+    assert template.net_connections(kind="inet") == []
+    [unix] = template.net_connections(kind="unix")  # where it listens for fork requests
+    assert Path(unix.laddr).parent == Template._current.folder

@@ -27,7 +27,7 @@ CONFIG = """{user}daemon off;
 worker_processes 1;
 pid {root}/nginx.pid;
 error_log {root}/error.log warn;
-events {{ worker_connections 256; }}
+events {{ worker_connections 1024; }}
 http {{
     log_format routed '$remote_user $upstream_addr "$request" $status';
     access_log {root}/access.log routed;
