@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -181,7 +182,7 @@ def _trend(
     model_version_id: int,
     everyone: list,
     floor: int,
-    scope,
+    scope: Callable[[pd.DataFrame], pd.DataFrame],
 ) -> pd.DataFrame:
     """The share at high risk per group for each of the last weeks, from the same suppressed
     tables the dashboard shows for those weeks (NA where hidden)."""
