@@ -97,7 +97,11 @@ def weekly_report(
         raise InvalidInput(f"the privacy floor is {floor}; it can never be below 3 people")
     previous = week - timedelta(weeks=1)
     everyone = views.teams(connection)
-    risk = views.level_counts(connection, previous, week, model_version_id)
+    # one read for the trend's weeks; this week and last are the part the tables use
+    history = views.level_counts(
+        connection, week - timedelta(weeks=TREND_WEEKS - 1), week, model_version_id
+    )
+    risk = history[history["week_start"].map(views.as_date) >= previous].reset_index(drop=True)
     this_week = risk[risk["week_start"] == week]
     if this_week[this_week["unit"] == unit].empty if unit else this_week.empty:
         where = f" in {unit}" if unit else ""
@@ -137,7 +141,7 @@ def weekly_report(
 
     answered_all = checkins.loc[ALL, "burnt out"] + checkins.loc[ALL, "not burnt out"]
     rate = _share(pd.Series([checkins.loc[ALL, "burnt out"]]), pd.Series([answered_all]))[0]
-    trend = _trend(connection, week, model_version_id, everyone, floor, scope)
+    trend = _trend(connection, history, everyone, floor, scope)
     new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
     people = (
         _people(connection, new, still_open, week, model_version_id)
@@ -178,16 +182,14 @@ def weekly_report(
 
 def _trend(
     connection: Connection,
-    week: date,
-    model_version_id: int,
+    history: pd.DataFrame,
     everyone: list,
     floor: int,
     scope: Callable[[pd.DataFrame], pd.DataFrame],
 ) -> pd.DataFrame:
     """The share at high risk per group for each of the last weeks, from the same suppressed
-    tables the dashboard shows for those weeks (NA where hidden)."""
-    first = week - timedelta(weeks=TREND_WEEKS - 1)
-    history = views.level_counts(connection, first, week, model_version_id)
+    tables the dashboard shows for those weeks (NA where hidden). `history`: the level counts of
+    those weeks."""
     weeks = sorted({views.as_date(day) for day in history["week_start"]})
     shares = {}
     for day in weeks:
