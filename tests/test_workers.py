@@ -5,11 +5,14 @@ Pages are opened in headless Chromium; nginx's access log names the worker of ev
 
 from __future__ import annotations
 
+import base64
 import collections
 import os
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import psutil
@@ -26,6 +29,9 @@ from helpers.serving import Served, chromium, free_port
 pytestmark = pytest.mark.slow
 
 LOGINS = [H.NURSE_LOGIN, H.RESIDENT_LOGIN, H.MANAGER_LOGIN, H.OH_LOGIN]
+#: Further sign-ins that only ask for a missing path: enough logins that the hash cannot send
+#: them all to one worker (chance 2 in 2**24), cheap because no page and no kernel is made.
+VISITORS = [f"visitor{number:02d}" for number in range(24)]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +39,8 @@ def stack(tmp_path_factory) -> Iterator[tuple[Served, FrontProxy]]:
     tmp = tmp_path_factory.mktemp("workers")
     served = Served(H.sqlite_file(tmp / "hospital.db"), tmp, tmp / "voila.log",
                     {"BURNOUT_PROXY_SECRET": SECRET}, workers=2)  # fmt: skip
-    proxy = FrontProxy(tmp / "nginx", served.ports, {lo: password(lo) for lo in LOGINS}, SECRET)
+    users = {login: password(login) for login in LOGINS + VISITORS}
+    proxy = FrontProxy(tmp / "nginx", served.ports, users, SECRET)
     yield served, proxy
     proxy.stop()
     served.stop()
@@ -55,14 +62,37 @@ def routes(proxy: FrontProxy) -> dict[str, set[str]]:
     return found
 
 
-def test_each_person_stays_on_one_worker_and_both_workers_serve(browser, stack) -> None:
+def ask_through_nginx(proxy: FrontProxy, login: str, path: str) -> int:
+    """The HTTP status of `path`, signed in as `login`."""
+    token = base64.b64encode(f"{login}:{password(login)}".encode()).decode()
+    request = urllib.request.Request(proxy.url + path, headers={"Authorization": f"Basic {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_each_person_stays_on_one_worker(browser, stack) -> None:
     served, proxy = stack
     for _ in range(2):  # a second visit goes where the first went
         for login in LOGINS:
             page = signed_in_page(browser, proxy, login)  # drawn: the websocket reached its kernel
             page.context.close()
     seen = routes(proxy)
-    assert set(seen) == set(LOGINS)
+    assert set(LOGINS) <= set(seen)
+    assert all(len(seen[login]) == 1 for login in LOGINS), seen
+    assert set.union(*seen.values()) <= {f"127.0.0.1:{port}" for port in served.ports}
+
+
+def test_logins_are_spread_over_both_workers(stack) -> None:
+    served, proxy = stack
+    for _ in range(2):
+        for login in VISITORS:
+            # refused by the dashboard itself (no such person), after nginx chose a worker
+            assert ask_through_nginx(proxy, login, "no-such-page") == 403
+    seen = {login: workers for login, workers in routes(proxy).items() if login in VISITORS}
+    assert set(seen) == set(VISITORS)
     assert all(len(workers) == 1 for workers in seen.values()), seen
     assert set.union(*seen.values()) == {f"127.0.0.1:{port}" for port in served.ports}
 
