@@ -546,11 +546,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     reporting.add_argument("--unit", help="one unit (default: the whole hospital)")
     reporting.add_argument(
-        "--out", metavar="DIR", help="reports folder (default: DATA_DIR/reports)"
-    )
+        "--out", metavar="DIR",
+        help="reports folder (default: DATA_DIR/reports; with --named, DATA_DIR/named-reports)",
+    )  # fmt: skip
     reporting.add_argument("--no-score", action="store_true", help="do not score the week first")
     reporting.add_argument(
-        "--named", action="store_true", help="name alerted people (for occupational health only)"
+        "--named",
+        action="store_true",
+        help="name alerted people (for occupational health only): its own file and folder",
     )
 
     add("checksum", cmd_checksum, "rows and a content checksum per table (to compare databases)")

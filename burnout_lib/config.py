@@ -160,6 +160,12 @@ class Settings:
         return self.data_dir / "reports"
 
     @property
+    def named_reports_dir(self) -> Path:
+        """The edition for occupational health, which names people: apart from the reports
+        managers may be given, so sharing one folder never shares the other."""
+        return self.data_dir / "named-reports"
+
+    @property
     def mock_truth_path(self) -> Path:
         """The mock generator's latent truth, kept apart from what models train on."""
         return self.data_dir / "mock_truth.parquet"

@@ -1,3 +1,5 @@
+import json
+
 import pandas as pd
 import pytest
 from sqlalchemy import insert, inspect, select, text
@@ -6,6 +8,7 @@ from burnout_lib.errors import ConsentError, InvalidInput, NotFound
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.consent import erase_person, has_consent, set_consent, staff_id_for
 from burnout_lib.store import db
+from burnout_lib.store.report_archive import add_report
 
 
 @pytest.fixture
@@ -139,3 +142,47 @@ def test_failed_erasure_changes_nothing(engine, settings, hospital) -> None:
     assert db.row_counts(engine) == counts
     assert sorted(settings.person_dir(hospital).rglob("*")) == files
     assert not list(settings.data_dir.glob(".erasing-*"))
+
+
+def archive_named_report(settings, stem: str, names: str) -> None:
+    """A named report's three files and index row, its people table naming `names`."""
+    folder = settings.named_reports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{stem}.html").write_text(f"<table><tr><td>{names}</td></tr></table>")
+    (folder / f"{stem}.ipynb").write_text(json.dumps({"cells": [{"source": names}]}))
+    (folder / f"{stem}.json").write_text("{}")
+    add_report(folder, stem, {
+        "week": stem[14:24], "unit": None, "html": f"{stem}.html", "notebook": f"{stem}.ipynb",
+        "model_version": 1, "generated_at": "2026-12-01T08:00:00+00:00",
+        "parameters": {"show_pseudonyms": True},
+    })  # fmt: skip
+
+
+def test_erasure_removes_the_named_reports_that_name_the_person_and_no_other(
+    engine, settings, hospital
+) -> None:
+    archive_named_report(settings, "weekly-report-2026-11-02-named", f"{hospital}, ed-nurse-99")
+    archive_named_report(settings, "weekly-report-2026-11-09-named", f"{hospital}0; {hospital}-b")
+    archive_named_report(settings, "weekly-report-2026-11-16-named", "ed-nurse-99")
+    report = erase_person(engine, settings, hospital)
+    folder = settings.named_reports_dir
+    gone = [
+        f"named-reports/weekly-report-2026-11-02-named{s}" for s in (".html", ".ipynb", ".json")
+    ]
+    assert sorted(set(report.files) & set(gone)) == sorted(gone)
+    assert not any((settings.data_dir / path).exists() for path in gone)
+    assert sorted(json.loads((folder / "index.json").read_text())) == [
+        "weekly-report-2026-11-09-named", "weekly-report-2026-11-16-named"
+    ], "only whole-word mentions of the person count"  # fmt: skip
+    assert "2026-11-02" not in (folder / "index.html").read_text()
+    assert len(list(folder.glob("weekly-report-*"))) == 6
+
+
+def test_a_failed_erasure_puts_the_named_reports_back(engine, settings, hospital) -> None:
+    archive_named_report(settings, "weekly-report-2026-11-02-named", hospital)
+    folder = settings.named_reports_dir
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (settings.data_dir / "broken.parquet").write_text("not parquet")
+    with pytest.raises(InvalidInput, match="broken.parquet"):
+        erase_person(engine, settings, hospital)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

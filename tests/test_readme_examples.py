@@ -13,9 +13,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from burnout_lib.risk.scoring import last_complete_week
 
 from helpers.paths import BIN, NOTEBOOKS, ROOT
 
@@ -69,7 +72,13 @@ def test_every_demo_command_in_the_readme_runs_as_written(project) -> None:
         done = subprocess.run(["bash", "-c", script], cwd=folder, env=env, capture_output=True,
                               text=True, timeout=600)  # fmt: skip
         assert done.returncode == 0, f"{line}\n{done.stderr}"
-    assert list((folder / "data" / "reports").glob("weekly-report-*.html"))
+    last = last_complete_week(date.today())
+    assert sorted(p.name for p in (folder / "data" / "reports").glob("*.html")) == [
+        "index.html", f"weekly-report-{last}.html"
+    ]  # fmt: skip
+    assert sorted(p.name for p in (folder / "data" / "named-reports").glob("*.html")) == [
+        "index.html", f"weekly-report-{last}-named.html"
+    ]  # fmt: skip
     assert (folder / "checkins.csv").read_text().startswith("pseudonym,week,")
 
 

@@ -71,6 +71,47 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
     assert "<script" not in html
 
 
+def naming(text: str, pseudonyms: list[str]) -> set[str]:
+    """Which of these pseudonyms the text names (as whole words)."""
+    return {p for p in pseudonyms if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text)}
+
+
+@pytest.mark.slow
+@SQLITE_ONLY
+def test_the_named_edition_never_replaces_the_anonymous_one_and_goes_with_an_erasure(
+    engine, cli, settings, recent_hospital
+) -> None:
+    week = recent_hospital.isoformat()
+    cli("report", "--week", "last")
+    anonymous = settings.data_dir / "reports" / f"weekly-report-{week}.html"
+    written = anonymous.read_text()
+    cli("report", "--week", "last", "--named", "--no-score")
+    named_folder = settings.data_dir / "named-reports"
+    name = f"weekly-report-{week}-named"
+    assert sorted(p.name for p in named_folder.iterdir()) == [
+        "index.html", "index.json", f"{name}.html", f"{name}.ipynb", f"{name}.json"
+    ]  # fmt: skip
+    assert anonymous.read_text() == written, "the anonymous report is untouched"
+    assert list(json.loads((settings.reports_dir / "index.json").read_text())) == [
+        f"weekly-report-{week}"
+    ]
+    with engine.connect() as connection:
+        everyone = list(connection.execute(select(db.staff.c.pseudonym)).scalars())
+    assert naming(Page(written).text, everyone) == set(), "the anonymous edition names nobody"
+    named = naming(Page((named_folder / f"{name}.html").read_text()).text, everyone)
+    assert named, "the named edition names the people alerted"
+    index = Page((named_folder / "index.html").read_text()).text
+    assert "naming people (occupational health)" in index
+
+    unnamed = sorted(set(everyone) - named)[0]
+    cli("erase", unnamed)
+    assert (named_folder / f"{name}.html").exists(), "a report that does not name them stays"
+    cli("erase", sorted(named)[0])
+    assert sorted(p.name for p in named_folder.iterdir()) == ["index.html", "index.json"]
+    assert json.loads((named_folder / "index.json").read_text()) == {}
+    assert anonymous.read_text() == written
+
+
 @SQLITE_ONLY
 def test_a_week_scored_early_for_a_few_people_is_scored_for_everyone(
     engine, settings, recent_hospital

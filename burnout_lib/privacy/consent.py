@@ -1,11 +1,15 @@
 """Consent, and complete erasure of a person: every row and every file that belongs to them.
 
 Erasure follows the foreign keys from `staff` through the whole schema, so a table added later that
-refers to a person (directly or through another table) is covered without changes here.
+refers to a person (directly or through another table) is covered without changes here. Archived
+weekly reports that name the person (occupational health's edition, in its own folder) go too.
 """
 
 from __future__ import annotations
 
+import glob
+import html
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.privacy import published
 from burnout_lib.store.db import CHANNELS, consent, metadata, require_schema, staff, upsert
+from burnout_lib.store.report_archive import forget_reports
 from burnout_lib.store.transactions import write_transaction
 
 
@@ -120,17 +125,37 @@ def _shared_person_files(settings: Settings) -> list[Path]:
     return sorted(settings.data_dir.glob("*.parquet"))
 
 
+def _named_reports_naming(settings: Settings, pseudonym: str) -> list[Path]:
+    """Files of archived named reports (HTML, executed notebook, run record) whose report or
+    notebook names the person."""
+    folder = settings.named_reports_dir
+    if not folder.is_dir():
+        return []
+    spellings = {re.escape(pseudonym), re.escape(html.escape(pseudonym))}
+    naming = re.compile(rf"(?<![\w-])(?:{'|'.join(spellings)})(?![\w-])")
+    stems = {
+        path.stem
+        for path in folder.glob("weekly-report-*")
+        if path.suffix in (".html", ".ipynb")
+        and naming.search(path.read_text(encoding="utf-8", errors="replace"))
+    }
+    return sorted(p for stem in stems for p in folder.glob(f"{glob.escape(stem)}.*"))
+
+
 def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureReport:
     """Remove every row and file of one person, all or nothing.
 
     Files are first moved aside and shared tables rewritten to temporary files; they are put in
-    place only once the database transaction has committed, and restored if it fails.
+    place only once the database transaction has committed, and restored if it fails. Named
+    reports that mention the person are removed whole, with their rows in the reports index
+    (occupational health can run the week's named report again, without them).
     """
     require_schema(engine)
     report = ErasureReport(pseudonym)
     trash = settings.data_dir / f".erasing-{uuid.uuid4().hex}"
     person_dir = settings.person_dir(pseudonym)
     staged: list[tuple[Path, Path]] = []
+    moved: list[tuple[Path, Path]] = []  # (aside, where it was)
 
     def delete_rows(connection: Connection) -> dict[str, int]:
         rows: dict[str, int] = {}
@@ -156,6 +181,12 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
                 if p.is_file()
             )
             person_dir.rename(trash / "person")
+        for path in _named_reports_naming(settings, pseudonym):
+            trash.mkdir(parents=True, exist_ok=True)
+            aside = trash / path.name
+            path.rename(aside)
+            moved.append((aside, path))
+            report.files.append(str(path.relative_to(settings.data_dir)))
         for shared in _shared_person_files(settings):
             rewritten = _without_person(shared, pseudonym)
             if rewritten is not None:
@@ -165,12 +196,16 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
     except BaseException:
         if (trash / "person").exists():
             (trash / "person").rename(person_dir)
+        for aside, path in moved:
+            aside.rename(path)
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
         shutil.rmtree(trash, ignore_errors=True)
         raise
     for temp, target in staged:
         temp.replace(target)
+    if moved:
+        forget_reports(settings.named_reports_dir, {path.stem for _, path in moved})
     shutil.rmtree(trash, ignore_errors=True)
     if engine.dialect.name == "sqlite":  # deleted rows stay in the file's free pages and its log
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

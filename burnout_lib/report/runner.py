@@ -8,8 +8,6 @@ leaves nothing half-written. `index.html` lists every report, one row per week a
 
 from __future__ import annotations
 
-import fcntl
-import html
 import json
 import os
 import re
@@ -27,10 +25,9 @@ from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.scoring import monday, score_week, unscored_people
 from burnout_lib.store import db
+from burnout_lib.store.report_archive import add_report
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "weekly_report.ipynb"
-INDEX_JSON = "index.json"
-INDEX_HTML = "index.html"
 #: A report run's private folder untouched for this long belongs to a run that was killed.
 STALE_RUN_SECONDS = 24 * 3600
 
@@ -51,12 +48,13 @@ class ReportRun:
         return f"{done}report written to {self.html}"
 
 
-def report_name(week: date, unit: str | None) -> str:
-    """File name stem: `weekly-report-2026-06-29` or `weekly-report-2026-06-29-intensive-care`."""
+def report_name(week: date, unit: str | None, named: bool = False) -> str:
+    """File name stem: `weekly-report-2026-06-29`, `weekly-report-2026-06-29-intensive-care`;
+    the edition naming people ends in `-named`, so it never replaces the anonymous one."""
     name = f"weekly-report-{week.isoformat()}"
     if unit:
         name += "-" + re.sub(r"[^a-z0-9]+", "-", unit.lower()).strip("-")
-    return name
+    return f"{name}-named" if named else name
 
 
 def _score_if_needed(engine, settings: Settings, week: date) -> str | None:
@@ -88,7 +86,8 @@ def run_report(
     score_first: bool = True,
     show_pseudonyms: bool = False,
 ) -> ReportRun:
-    """Score the week if needed, run the report notebook and archive it as HTML."""
+    """Score the week if needed, run the report notebook and archive it as HTML (the edition
+    naming people, `show_pseudonyms`, by default in its own folder)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -101,10 +100,11 @@ def run_report(
         _check_has_scores(engine, week, unit)
     finally:
         engine.dispose()
-    out = Path(out_dir or settings.reports_dir).resolve()  # the notebook runs elsewhere
+    default_dir = settings.named_reports_dir if show_pseudonyms else settings.reports_dir
+    out = Path(out_dir or default_dir).resolve()  # the notebook runs elsewhere
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_runs(out)
-    name = report_name(week, unit)
+    name = report_name(week, unit, named=show_pseudonyms)
     parameters = {
         "week": week.isoformat(),
         "db_url": absolute_db_url(settings.db_url),
@@ -142,7 +142,7 @@ def run_report(
         (work_dir / f"{name}.json").write_text(json.dumps(record, indent=2, sort_keys=True))
         for suffix in (".ipynb", ".json", ".html"):  # the HTML last: it is what readers open
             os.replace(work_dir / f"{name}{suffix}", out / f"{name}{suffix}")
-    update_index(out, name, record)
+    add_report(out, name, record)
     return ReportRun(out / f"{name}.html", out / f"{name}.ipynb", record, scored)
 
 
@@ -207,55 +207,3 @@ def encrypted_kernels() -> type:
         )
 
     return EncryptedKernelManager
-
-
-def update_index(folder: Path, name: str, record: dict) -> None:
-    """Add or replace the report's row in `index.json` and rewrite `index.html` from it.
-
-    Two reports finishing at once take turns (a lock on the reports folder itself, so no lock
-    file is left behind), so neither loses the other's row.
-    """
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
-        _update_index(folder, name, record)
-    finally:
-        os.close(descriptor)
-
-
-def _update_index(folder: Path, name: str, record: dict) -> None:
-    manifest_path = folder / INDEX_JSON
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    manifest[name] = record
-    _write_atomic(manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
-    rows = []
-    for entry in sorted(
-        manifest.values(), key=lambda r: (r["week"], r["unit"] or ""), reverse=True
-    ):
-        rows.append(
-            "<tr>"
-            f"<td>{html.escape(entry['week'])}</td>"
-            f"<td>{html.escape(entry['unit'] or 'whole hospital')}</td>"
-            f'<td><a href="{html.escape(entry["html"])}">report</a> · '
-            f'<a href="{html.escape(entry["notebook"])}">executed notebook</a></td>'
-            f"<td>{entry['model_version']}</td>"
-            f"<td>{html.escape(entry['generated_at'])}</td>"
-            "</tr>"
-        )
-    page = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Burnout Monitor: weekly reports</title>"
-        "<style>body{font-family:system-ui,sans-serif;margin:2rem}"
-        "table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;"
-        "text-align:left}</style></head><body><h1>Weekly reports</h1>"
-        "<table><thead><tr><th>week</th><th>scope</th><th>files</th><th>model version</th>"
-        f"<th>generated (UTC)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "</body></html>"
-    )
-    _write_atomic(folder / INDEX_HTML, page)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
