@@ -47,9 +47,10 @@ system-deps:
 	  fi; \
 	fi
 
-# Everything; the `load` tests (minutes of real pages) only in CI, where $CI is set (.ci/run).
+# Everything; the `load` tests (minutes of real pages) and the `faults` tests (killed commands,
+# a restarted database server) only in CI, where $CI is set (.ci/run).
 test: $(VENV)/.installed-test system-deps
-	$(BIN)/pytest $(if $(CI),,-m "not load")
+	$(BIN)/pytest $(if $(CI),,-m "not load and not faults")
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --notebook-dir=notebooks

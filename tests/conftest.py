@@ -84,3 +84,12 @@ def trained(engine, settings) -> int:
     write_mock(engine, settings, MockSpec(staff=60, weeks=12, seed=4), progress=False)
     model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
     return save_model(model, engine, settings, live=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, shared by one module's tests (each opens its own pages)."""
+    from helpers.serving import chromium  # Playwright is loaded only by the browser tests
+
+    with chromium() as launched:
+        yield launched

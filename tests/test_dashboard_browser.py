@@ -22,7 +22,7 @@ from burnout_lib.store.db import init_db, make_engine
 
 from helpers import small_hospital as H
 from helpers.paths import BURNOUT, ROOT
-from helpers.serving import TIMEOUT_MS, Served, chromium
+from helpers.serving import TIMEOUT_MS, Served
 
 pytestmark = pytest.mark.slow
 
@@ -33,12 +33,6 @@ def serve(tmp: Path, name: str, db_url: str | None = None, **env: str) -> Served
     folder = tmp / name
     folder.mkdir()
     return Served(db_url or f"sqlite:///{folder / 'burnout.db'}", folder, folder / "voila.log", env)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 from burnout_lib.app.kernel_forks import is_kernel
 
 from helpers import small_hospital as H
-from helpers.serving import TIMEOUT_MS, Served, chromium
+from helpers.serving import TIMEOUT_MS, Served
 
 pytestmark = [pytest.mark.slow, pytest.mark.load]
 
@@ -26,12 +26,6 @@ IDLE_SECONDS = 6
 CULLED_WITHIN = IDLE_SECONDS + IDLE_SECONDS // 3 + 10
 PAGES = 20
 LOGINS = [H.NURSE_LOGIN, H.RESIDENT_LOGIN]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")

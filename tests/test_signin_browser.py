@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from burnout_lib.store import db
@@ -19,7 +19,7 @@ from burnout_lib.store.db import make_engine
 
 from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
-from helpers.serving import Served, chromium
+from helpers.serving import Served
 
 pytestmark = pytest.mark.slow
 
@@ -59,12 +59,6 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     voila.stop()
     engine.dispose()
     assert SECRET not in (tmp / "nginx" / "access.log").read_text()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_staff_see_their_own_page_and_no_other_pseudonym(browser, stack) -> None:

@@ -17,14 +17,13 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
-from playwright.sync_api import Browser
 
 from burnout_lib.app.kernel_forks import is_kernel
 
 from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
 from helpers.paths import BURNOUT
-from helpers.serving import Served, chromium, free_port
+from helpers.serving import Served, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +43,6 @@ def stack(tmp_path_factory) -> Iterator[tuple[Served, FrontProxy]]:
     yield served, proxy
     proxy.stop()
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def routes(proxy: FrontProxy) -> dict[str, set[str]]:
