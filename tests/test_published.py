@@ -11,6 +11,12 @@ from burnout_lib.store import db
 LEVELS = ["low", "moderate", "high"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_process() -> None:
+    """Each test starts as a new process would: only its database may remember a table."""
+    published.forget_lately()
+
+
 def counts(high_risk_nurses: int) -> pd.DataFrame:
     table = pd.DataFrame(
         [[10, 6, high_risk_nurses], [3, 4, 2], [7, 5, 0]],
@@ -37,6 +43,7 @@ def test_a_table_is_worked_out_once_and_then_read_back(engine, monkeypatch) -> N
         raise AssertionError("worked out again")
 
     monkeypatch.setattr(published, "suppress_nested", never)
+    published.forget_lately()
     with engine.connect() as connection:  # another process: only the database remembers
         again = published.suppressed(connection, counts(5), 5)
     pd.testing.assert_frame_equal(again, first)
@@ -83,7 +90,6 @@ def test_published_weeks_need_no_work_when_a_team_view_opens(engine, monkeypatch
     H.build(engine)
     with engine.connect() as connection:
         version = views.live_scored_model(connection)
-    monkeypatch.setattr(views, "_SUPPRESSED", {})
     assert views.publish_weeks(engine, version, 5, progress=False) == views.WINDOW_WEEKS
     assert remembered(engine) > 0  # weeks with the same counts share one
 
@@ -91,8 +97,40 @@ def test_published_weeks_need_no_work_when_a_team_view_opens(engine, monkeypatch
         raise AssertionError("worked out when the view opened")
 
     monkeypatch.setattr(published, "suppress_nested", never)
-    monkeypatch.setattr(views, "_SUPPRESSED", {})  # a fresh process
+    published.forget_lately()  # a fresh process
     viewer = Viewer("occupational.health", OCCUPATIONAL_HEALTH)
     with engine.connect() as connection:
         team = views.team_weeks(connection, viewer, "Ward A", None, H.LAST, version, 5)
     assert team.shown
+
+
+def test_a_process_asks_the_database_once_per_table(engine, monkeypatch) -> None:
+    asked = []
+    recall = published._recall
+    monkeypatch.setattr(published, "_recall", lambda *a: asked.append(1) or recall(*a))
+    with engine.connect() as connection:
+        first = published.suppressed(connection, counts(5), 5)
+        first.iloc[0, 0] = -1  # a caller changing its copy changes nobody else's
+        again = published.suppressed(connection, counts(5), 5)
+    assert len(asked) == 1
+    assert again.equals(suppression.suppress_nested(counts(5), 5))
+
+
+def test_an_erasure_empties_the_process_s_tables_too(engine, settings, monkeypatch) -> None:
+    from burnout_lib.mock.hospital import MockSpec, write_mock
+
+    write_mock(engine, settings, MockSpec(staff=6, weeks=2, seed=3), progress=False)
+    with engine.connect() as connection:
+        published.suppressed(connection, counts(5), 5)
+        pseudonym = connection.execute(select(db.staff.c.pseudonym).limit(1)).scalar_one()
+    erase_person(engine, settings, pseudonym)
+    worked = []
+
+    def counted(*args, **options):
+        worked.append(1)
+        return suppression.suppress_nested(*args, **options)
+
+    monkeypatch.setattr(published, "suppress_nested", counted)
+    with engine.connect() as connection:
+        published.suppressed(connection, counts(5), 5)
+    assert worked == [1]

@@ -442,28 +442,15 @@ def hospital_table(
     categories may overlap, as alerts do; `hidden_totals` marks the head counts another table
     hides."""
     table = by_team(counts, day, everyone, categories)
-    sensitive = SENSITIVE.get(tuple(categories))
-    key = (
-        tuple(table.index),
-        tuple(table.columns),
-        table.to_numpy().tobytes(),
-        None if totals is None else totals.reindex(table.index).fillna(0).to_numpy().tobytes(),
-        None if hidden_totals is None else tuple(hidden_totals.items()),
+    return published.suppressed(
+        connection,
+        table,
         floor,
+        additive=totals is None,
+        totals=totals,
+        hidden_totals=hidden_totals,
+        sensitive=SENSITIVE.get(tuple(categories)),
     )
-    if key not in _SUPPRESSED:
-        if len(_SUPPRESSED) >= _CACHE_SIZE:
-            _SUPPRESSED.pop(next(iter(_SUPPRESSED)))
-        _SUPPRESSED[key] = published.suppressed(
-            connection,
-            table,
-            floor,
-            additive=totals is None,
-            totals=totals,
-            hidden_totals=hidden_totals,
-            sensitive=sensitive,
-        )
-    return _SUPPRESSED[key].copy()
 
 
 def alert_table(
@@ -516,12 +503,6 @@ def unit_alerts_shown(levels: pd.Series) -> bool:
     """A unit alert (a high share at high risk) tells the unit's high-risk figures: it is shown
     only where those figures are."""
     return not (pd.isna(levels["high"]) or pd.isna(levels[TOTAL]))
-
-
-#: Suppressed tables by their exact counts: a week's hospital table is the same whichever team
-#: is being looked at, and suppressing it is the slow part of a view.
-_SUPPRESSED: dict[tuple, pd.DataFrame] = {}
-_CACHE_SIZE = 512
 
 
 def level_counts(

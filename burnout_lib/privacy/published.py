@@ -3,7 +3,9 @@ database: every dashboard process, worker and report then reuses the answer.
 
 A table is remembered by a digest of everything that decides what is hidden (the counts, the
 floor, the options and `RULES`), so a changed count, floor or rule simply misses and is worked
-out afresh. Only which cells are hidden is stored, never a figure.
+out afresh. Only which cells are hidden is stored, never a figure. A process also keeps the
+tables it has had lately (a week's hospital table is the same whichever team is being looked
+at), so it asks the database once per table.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -27,6 +30,10 @@ log = logging.getLogger(__name__)
 #: Change when the suppression rules change: answers remembered under older rules are not used.
 RULES = "2026-12-02 unions-and-groups, small-group zeros may follow"
 
+#: Tables this process has had, by digest, least recently used first.
+_LATELY: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_LATELY_SIZE = 512
+
 
 def suppressed(
     connection: Connection,
@@ -38,24 +45,45 @@ def suppressed(
     hidden_totals: pd.Series | None = None,
     sensitive: list[tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
-    """`suppress_nested(counts, floor, …)`, from the database when it has been worked out."""
+    """`suppress_nested(counts, floor, …)`: from this process's recent tables, else from the
+    database, else worked out (and remembered in both)."""
     digest = _digest(counts, floor, additive, totals, hidden_totals, sensitive)
-    remembered = _recall(connection.engine, digest)
-    if remembered is not None:
-        table = full_table(counts, floor, additive=additive, totals=totals)
-        if len(remembered) == table.size:
-            hidden = np.array([flag == "1" for flag in remembered]).reshape(table.shape)
-            return table.mask(hidden)
-    table = suppress_nested(counts, floor, additive=additive, totals=totals,
-                            hidden_totals=hidden_totals, sensitive=sensitive)  # fmt: skip
-    _remember(connection.engine, digest, table)
-    return table
+    if digest in _LATELY:
+        _LATELY.move_to_end(digest)
+        return _LATELY[digest].copy()
+    table = _recalled(connection.engine, digest, counts, floor, additive, totals)
+    if table is None:
+        table = suppress_nested(counts, floor, additive=additive, totals=totals,
+                                hidden_totals=hidden_totals, sensitive=sensitive)  # fmt: skip
+        _remember(connection.engine, digest, table)
+    _LATELY[digest] = table
+    if len(_LATELY) > _LATELY_SIZE:
+        _LATELY.popitem(last=False)
+    return table.copy()
+
+
+def forget_lately() -> None:
+    """Empty this process's recent tables (as a new process starts)."""
+    _LATELY.clear()
 
 
 def forget_all(connection: Connection) -> int:
-    """Drop every remembered table (after an erasure: nothing derived from a person's data
-    outlives it). Returns how many were dropped."""
+    """Drop every remembered table, and this process's (after an erasure: nothing derived from
+    a person's data outlives it). Returns how many were dropped from the database."""
+    forget_lately()
     return connection.execute(delete(db.suppressed_table)).rowcount or 0
+
+
+def _recalled(engine: Engine, digest: str, counts, floor, additive, totals) -> pd.DataFrame | None:
+    """The table, with the cells remembered under `digest` hidden; None if none are."""
+    remembered = _recall(engine, digest)
+    if remembered is None:
+        return None
+    table = full_table(counts, floor, additive=additive, totals=totals)
+    if len(remembered) != table.size:
+        return None
+    hidden = np.array([flag == "1" for flag in remembered]).reshape(table.shape)
+    return table.mask(hidden)
 
 
 def _recall(engine: Engine, digest: str) -> str | None:
