@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psutil
 import pytest
@@ -90,6 +90,15 @@ def test_logins_are_spread_over_both_workers(stack) -> None:
     assert set.union(*seen.values()) == {f"127.0.0.1:{port}" for port in served.ports}
 
 
+def waited_for(found: Callable[[], list], seconds: float = 60) -> list:
+    """What `found` returns once it is not empty."""
+    deadline = time.monotonic() + seconds
+    while not (result := found()) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert result, f"nothing after {seconds:.0f} s"
+    return result
+
+
 def test_each_worker_forks_its_kernels_from_a_template_of_its_own(stack) -> None:
     served, _ = stack
     assert served.ports == [served.port, served.port + 1]
@@ -102,8 +111,12 @@ def test_each_worker_forks_its_kernels_from_a_template_of_its_own(stack) -> None
     for voila in voilas:
         (template,) = voila.children()  # kernels are the template's children, not Voilà's
         assert template.cmdline()[1:3] == ["-m", "burnout_lib.app.kernel_forks"]
-        kernels = template.children()
-        assert kernels and all(is_kernel(kernel) for kernel in kernels)
+        kernels = waited_for(template.children)  # at least the preheated one
+        assert all(is_kernel(kernel) for kernel in kernels)
+        for kernel in kernels:  # its five channels are Unix sockets, not TCP ports
+            listening = [c for c in kernel.net_connections("inet") if c.status == "LISTEN"]
+            assert len(listening) <= 1, listening  # ipykernel's own pipe for forked output
+            assert len(kernel.net_connections("unix")) >= 5
 
 
 def start_workers(tmp_path, port: int) -> subprocess.Popen:

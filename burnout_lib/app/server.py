@@ -76,6 +76,11 @@ def voila_command(
         "--VoilaExecutor.iopub_timeout=30",
         # each kernel a fork of one warm Python that has imported the app (app.kernel_forks)
         f"--KernelProvisionerFactory.default_provisioner_name={FORKED_KERNELS}",
+        # kernels talk over Unix sockets in the server's private runtime folder, not TCP ports:
+        # no other local user can reach them, and no port chosen for a kernel can be taken by
+        # another process before the kernel binds it (a kernel restarted on its same ports
+        # would then fail every time)
+        "--KernelManager.transport=ipc",
     ]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
