@@ -1,10 +1,17 @@
 """Serving the dashboard with Voilà (app/server.py): its command line and the kernel's settings."""
 
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from burnout_lib.app.server import IDENTITY_PROVIDER, voila_command, voila_environment
+from burnout_lib.app.server import (
+    IDENTITY_PROVIDER,
+    SOCKET_PATH_MAX,
+    kernel_socket_root,
+    voila_command,
+    voila_environment,
+)
 from burnout_lib.config import absolute_db_url, load_settings
 from burnout_lib.errors import ConfigError
 
@@ -69,3 +76,18 @@ def test_a_closed_page_s_kernel_lives_as_long_as_configured(monkeypatch) -> None
     monkeypatch.setenv("BURNOUT_KERNEL_IDLE_SECONDS", "1")
     with pytest.raises(ConfigError, match="BURNOUT_KERNEL_IDLE_SECONDS=1 must be at least 3"):
         load_settings(db="sqlite:///x.db")
+
+
+def test_kernel_sockets_go_where_their_paths_fit(monkeypatch, tmp_path) -> None:
+    assert kernel_socket_root("/var/tmp") == "/var/tmp"
+    deep = "/srv/" + "a-long-folder-name/" * 4  # 81 characters: a socket path would not fit
+    assert kernel_socket_root(deep) == "/tmp"
+    # the longest path a kernel's socket gets, as jupyter_client names it, fits the limit
+    socket = f"{kernel_socket_root('/var/tmp')}/voila_abcd1234/kernel-{'x' * 36}-ipc-65535"
+    assert len(socket) <= SOCKET_PATH_MAX
+    monkeypatch.setenv("TMPDIR", str(tmp_path / ("d" * 60)))
+    (tmp_path / ("d" * 60)).mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    command = voila_command(load_settings(db="sqlite:///x.db", data_dir="x"))
+    assert "--KernelManager.transport=ipc" in command
+    assert "--Voila.connection_dir_root=/tmp" in command

@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +33,18 @@ IDENTITY_PROVIDER = "burnout_lib.app.identity.ProxyIdentityProvider"
 AUTHORIZER = "burnout_lib.app.identity.KernelOwnerAuthorizer"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 FORKED_KERNELS = "burnout-forked-kernels"  # app.kernel_forks.NAME, registered in pyproject.toml
+#: The longest path a Unix socket may have (Linux: 108 bytes with the closing NUL), and how much
+#: a kernel's socket adds to the folder Voilà makes its connection folder in:
+#: `/voila_XXXXXXXX/kernel-<36-character id>-ipc-<port>`.
+SOCKET_PATH_MAX = 107
+KERNEL_SOCKET_TAIL = len("/voila_XXXXXXXX/kernel-") + 36 + len("-ipc-65535")
+
+
+def kernel_socket_root(temporary: str | None = None) -> str:
+    """Where Voilà makes its private folder of kernel connection files and sockets: the
+    temporary folder, or `/tmp` when that is too deep for a socket's path."""
+    root = temporary or tempfile.gettempdir()
+    return root if len(root) + KERNEL_SOCKET_TAIL <= SOCKET_PATH_MAX else "/tmp"
 
 
 def check_host(settings: Settings, host: str) -> None:
@@ -81,6 +94,7 @@ def voila_command(
         # another process before the kernel binds it (a kernel restarted on its same ports
         # would then fail every time)
         "--KernelManager.transport=ipc",
+        f"--Voila.connection_dir_root={kernel_socket_root()}",
     ]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
