@@ -11,7 +11,8 @@ import fcntl
 import html
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 INDEX_JSON = "index.json"
@@ -28,25 +29,23 @@ def add_report(folder: Path, name: str, record: dict) -> None:
 
 def forget_reports(folder: Path, names: Iterable[str]) -> None:
     """Drop these reports' rows (their files are the caller's to remove)."""
+    gone = set(names)
     with _locked(folder):
         manifest = _read(folder)
-        kept = {name: record for name, record in manifest.items() if name not in set(names)}
+        kept = {name: record for name, record in manifest.items() if name not in gone}
         if kept != manifest:
             _write(folder, kept)
 
 
-class _locked:
-    """An exclusive `flock` on the folder, released when the descriptor closes."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def __enter__(self) -> None:
-        self.descriptor = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
-        fcntl.flock(self.descriptor, fcntl.LOCK_EX)
-
-    def __exit__(self, *_) -> None:
-        os.close(self.descriptor)
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive `flock` on the folder, released when its descriptor closes."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _read(folder: Path) -> dict:
