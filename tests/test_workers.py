@@ -28,8 +28,8 @@ from helpers.serving import Served, free_port
 pytestmark = pytest.mark.slow
 
 LOGINS = [H.NURSE_LOGIN, H.RESIDENT_LOGIN, H.MANAGER_LOGIN, H.OH_LOGIN]
-#: Further sign-ins that only ask for a missing path: enough logins that the hash cannot send
-#: them all to one worker (chance 2 in 2**24), cheap because no page and no kernel is made.
+#: Further sign-ins that only ask for a missing path: enough logins that the hash sending them
+#: all to one worker is out of the question (2 in 2**24), cheap as no page or kernel is made.
 VISITORS = [f"visitor{number:02d}" for number in range(24)]
 
 
@@ -111,12 +111,19 @@ def test_each_worker_forks_its_kernels_from_a_template_of_its_own(stack) -> None
     for voila in voilas:
         (template,) = voila.children()  # kernels are the template's children, not Voilà's
         assert template.cmdline()[1:3] == ["-m", "burnout_lib.app.kernel_forks"]
-        kernels = waited_for(template.children)  # at least the preheated one
-        assert all(is_kernel(kernel) for kernel in kernels)
-        for kernel in kernels:  # its five channels are Unix sockets, not TCP ports
-            listening = [c for c in kernel.net_connections("inet") if c.status == "LISTEN"]
+        checked = 0
+        for kernel in waited_for(template.children):  # at least the preheated kernel
+            try:
+                inet, unix = kernel.net_connections("inet"), kernel.net_connections("unix")
+                assert is_kernel(kernel) or not kernel.is_running()
+            except psutil.NoSuchProcess:  # a closed page's kernel, culled meanwhile
+                continue
+            # its five channels are Unix sockets, not TCP ports
+            listening = [c for c in inet if c.status == "LISTEN"]
             assert len(listening) <= 1, listening  # ipykernel's own pipe for forked output
-            assert len(kernel.net_connections("unix")) >= 5
+            assert len(unix) >= 5
+            checked += 1
+        assert checked
 
 
 def start_workers(tmp_path, port: int) -> subprocess.Popen:
