@@ -74,7 +74,14 @@ def forget_all(connection: Connection) -> int:
     return connection.execute(delete(db.suppressed_table)).rowcount or 0
 
 
-def _recalled(engine: Engine, digest: str, counts, floor, additive, totals) -> pd.DataFrame | None:
+def _recalled(
+    engine: Engine,
+    digest: str,
+    counts: pd.DataFrame,
+    floor: int,
+    additive: bool,
+    totals: pd.Series | None,
+) -> pd.DataFrame | None:
     """The table, with the cells remembered under `digest` hidden; None if none are."""
     remembered = _recall(engine, digest)
     if remembered is None:
