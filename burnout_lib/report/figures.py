@@ -61,8 +61,9 @@ class WeeklyReport:
     #: new alerts this week, and open ones from the previous weeks (people or counts)
     new_alerts: pd.DataFrame
     open_alerts: pd.DataFrame
-    #: weeks × groups: the share at high risk over the last TREND_WEEKS weeks (NA where hidden)
-    trend: pd.DataFrame
+    #: anonymous edition only: weeks × groups, the share at high risk over the last
+    #: TREND_WEEKS weeks (NA where hidden)
+    trend: pd.DataFrame | None
     unit_alerts: list[str]
     benchmark: dict | None
     burnout_rate: float | None
@@ -141,14 +142,11 @@ def weekly_report(
 
     answered_all = checkins.loc[ALL, "burnt out"] + checkins.loc[ALL, "not burnt out"]
     rate = _share(pd.Series([checkins.loc[ALL, "burnt out"]]), pd.Series([answered_all]))[0]
-    trend = _trend(connection, history, everyone, floor, scope)
     new, still_open = _alerts(connection, unit, week, model_version_id, show_pseudonyms)
-    people = (
-        _people(connection, new, still_open, week, model_version_id)
-        if show_pseudonyms
-        else pd.DataFrame()
-    )
-    if not show_pseudonyms:
+    if show_pseudonyms:  # each person's levels over the weeks instead of the groups' trend
+        people, trend = _people(connection, new, still_open, week, model_version_id), None
+    else:
+        people, trend = pd.DataFrame(), _trend(connection, history, everyone, floor, scope)
         new = _alert_count_table(alert_table)
         still_open = _open_count_table(connection, still_open, everyone, floor, unit)
     # a unit alert tells a unit's high-risk figures: named only where those are shown
