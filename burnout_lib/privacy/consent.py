@@ -24,6 +24,7 @@ from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.privacy import published
 from burnout_lib.store.db import CHANNELS, consent, metadata, require_schema, staff, upsert
+from burnout_lib.store.private_files import new_temp, private_dir
 from burnout_lib.store.report_archive import forget_reports
 from burnout_lib.store.transactions import write_transaction
 
@@ -174,7 +175,7 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
 
     try:
         if person_dir.exists():
-            trash.mkdir(parents=True)
+            private_dir(trash)  # what is set aside stays as private as where it was
             report.files.extend(
                 str(p.relative_to(settings.data_dir))
                 for p in sorted(person_dir.rglob("*"))
@@ -182,7 +183,7 @@ def erase_person(engine: Engine, settings: Settings, pseudonym: str) -> ErasureR
             )
             person_dir.rename(trash / "person")
         for path in _named_reports_naming(settings, pseudonym):
-            trash.mkdir(parents=True, exist_ok=True)
+            private_dir(trash)
             aside = trash / path.name
             path.rename(aside)
             moved.append((aside, path))
@@ -225,6 +226,10 @@ def _without_person(path: Path, pseudonym: str) -> Path | None:
     keep = frame["pseudonym"] != pseudonym
     if keep.all():
         return None
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    frame[keep].to_parquet(temp, index=False)
+    temp = new_temp(path)  # it names people: owner-only, as the table it replaces becomes
+    try:
+        frame[keep].to_parquet(temp, index=False)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     return temp

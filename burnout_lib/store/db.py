@@ -52,6 +52,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from burnout_lib.config import display_url, parse_db_url
 from burnout_lib.emotions import EXPRESSION_SLUGS, SUMMARY_STATS
 from burnout_lib.errors import DatabaseUnavailable
+from burnout_lib.store.private_files import create_private
 from burnout_lib.store.transactions import write_transaction
 
 CHANNELS = ("recording", "checkin")
@@ -248,7 +249,8 @@ Index("ix_staff_unit_role", staff.c.unit, staff.c.role)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for a checked URL; SQLite gets foreign keys on and its folder created.
+    """An engine for a checked URL; SQLite gets foreign keys on and its folder created, and a new
+    database file is created owner-only (0600), as SQLite then makes its WAL and journal files.
 
     On a server the connections are named by `$PGAPPNAME` (the CLI sets `burnout <command>`), so
     an administrator can see in `pg_stat_activity` which command holds a transaction.
@@ -259,6 +261,8 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            if not parsed.query.get("uri"):  # a `file:` URI names no plain path
+                create_private(Path(parsed.database))
         connect_args["timeout"] = 30
     else:
         connect_args["connect_timeout"] = 10
