@@ -3,6 +3,8 @@
 The weekly report (report/runner.py) adds its row when it archives a run; erasure
 (privacy/consent.py) removes the rows of the named reports it deletes. Both take turns through a
 lock on the folder itself, so no lock file is left behind and neither loses the other's change.
+The index is as private as its folder: owner-only (0600) in the named reports' folder (0700),
+readable as the folder is in the anonymous reports' one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from burnout_lib.store.private_files import is_private, write_file
 
 INDEX_JSON = "index.json"
 INDEX_HTML = "index.html"
@@ -61,7 +65,8 @@ def _scope(record: dict) -> str:
 
 
 def _write(folder: Path, manifest: dict) -> None:
-    write_atomic(folder / INDEX_JSON, json.dumps(manifest, indent=2, sort_keys=True))
+    private = is_private(folder)
+    write_file(folder / INDEX_JSON, json.dumps(manifest, indent=2, sort_keys=True), private)
     rows = []
     for entry in sorted(
         manifest.values(), key=lambda r: (r["week"], r["unit"] or ""), reverse=True
@@ -86,11 +91,4 @@ def _write(folder: Path, manifest: dict) -> None:
         f"<th>generated (UTC)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "</body></html>"
     )
-    write_atomic(folder / INDEX_HTML, page)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace the file in one step: a reader sees the old text or the new, never half."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_file(folder / INDEX_HTML, page, private)
