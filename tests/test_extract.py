@@ -1,5 +1,8 @@
-"""`burnout extract` and `burnout import-hume` end to end: real SDK, local Hume stand-in."""
+"""`burnout extract` and `burnout import-hume` end to end: real SDK, local Hume stand-in; what is
+stored of a person is owner-only."""
 
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -139,6 +142,30 @@ def test_erasure_removes_frames_and_cached_answers(engine, settings, hume, perso
     assert list((folder / "hume-cache").glob("*.json")) and list((folder / "frames").iterdir())
     erase_person(engine, settings, person)
     assert not folder.exists() and recordings(engine).empty
+
+
+@pytest.fixture
+def permissive_umask():
+    """What a service started from a default shell has: everything written readable by all."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_a_person_s_frames_and_cached_answers_are_owner_only(
+    permissive_umask, engine, settings, hume, person, clip
+):
+    result = extract_file(engine, settings, HumeClient(KEY, hume.base_url), clip, person)
+    folder = settings.person_dir(person)
+    table = folder / "frames" / f"{result.sha256}.parquet"
+    assert len(pd.read_parquet(table)) == 3
+    for path in (settings.frames_dir, folder, folder / "frames", folder / "hume-cache"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+    answers = list((folder / "hume-cache").glob("*.json"))
+    assert answers
+    for path in [table, *answers]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert not list(folder.rglob("*.tmp")), "no temporary file left"
 
 
 @pytest.mark.parametrize(

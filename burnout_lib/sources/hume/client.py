@@ -1,14 +1,13 @@
 """Hume's expression measurement through its SDK: batched requests, face state, and a cache.
 
-Every response is cached under the person's folder, keyed by the content of the frames sent (and
-the face state they continue), so the same frames are never sent, or paid for, twice: a re-run, or
-a run resumed after a crash, replays the cache and sends only what is missing.
+Every response is cached under the person's folder (owner-only), keyed by the content of the
+frames sent (and the face state they continue), so the same frames are never sent, or paid for,
+twice: a re-run, or a run resumed after a crash, replays the cache and sends only what is missing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import orjson
 
 from burnout_lib.errors import ConfigError, HumeError
 from burnout_lib.sources.hume.frames import Frame
+from burnout_lib.store.private_files import private_dir, write_file
 
 #: Keep each request well inside the API's 25 MB limit, leaving room for multipart framing.
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
@@ -148,10 +148,8 @@ def measure_frames(
             response, cached = orjson.loads(path.read_bytes()), True
         else:
             response, cached = client.measure([f.jpeg for f in batch], face_state), False
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.write_bytes(orjson.dumps(response))
-            temp.replace(path)
+            private_dir(cache_dir)  # a person's expression scores: owner-only
+            write_file(path, orjson.dumps(response))
         face_state = response.get("face_state") or face_state
         yield Batch(first, [f.time_s for f in batch], response, cached)
         first += len(batch)

@@ -5,9 +5,10 @@ no-op, and two runs given the same file at once measure it once: the second wait
 (a lock file per recording, released by the system even if the first run is killed) and then
 finds the recording stored.
 
-The frame table goes to Parquet under the person's folder and the recording with its
-per-expression summary goes to the database in one transaction, after every frame is measured:
-a run that dies half-way stores nothing, and the next run resumes from Hume's cached answers.
+The frame table goes to Parquet under the person's folder (owner-only, as Hume's cache there is)
+and the recording with its per-expression summary goes to the database in one transaction, after
+every frame is measured: a run that dies half-way stores nothing, and the next run resumes from
+Hume's cached answers.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from burnout_lib.sources.hume.predictions import (
     parse_legacy,
 )
 from burnout_lib.store import db
+from burnout_lib.store.private_files import PRIVATE_FILE_MODE, private_dir, replacing
 from burnout_lib.store.transactions import write_transaction
 
 
@@ -167,10 +169,9 @@ def store_recording(
     choice = choose_face(frames)
     relative = Path("people") / pseudonym / "frames" / f"{sha256}.parquet"
     target = settings.data_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.tmp")
-    frames.to_parquet(temp, index=False)
-    temp.replace(target)
+    private_dir(target.parent, top=settings.data_dir)  # people/, theirs and frames/: 0700
+    with replacing(target) as temp:  # 0600 from the start
+        frames.to_parquet(temp, index=False)
     recording = {
         "staff_id": staff_id,
         "recorded_at": recorded_at,
@@ -278,7 +279,7 @@ def _extract(
     on_frames: Callable[[int], None] | None,
     require_face: bool = False,
 ) -> ExtractResult:
-    cache = settings.person_dir(pseudonym) / "hume-cache"
+    cache = private_dir(settings.person_dir(pseudonym) / "hume-cache", top=settings.data_dir)
     with recording_lock(cache, sha256) as waited:
         if _already_stored(engine, sha256):
             status = "stored by another run" if waited else "already stored"
@@ -292,8 +293,8 @@ def _extract(
 @contextmanager
 def recording_lock(cache: Path, sha256: str) -> Iterator[bool]:
     """Hold the recording's lock; yields whether another run held it first (and we waited)."""
-    cache.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(cache / f".{sha256}.lock")
+    private_dir(cache)
+    lock = FileLock(cache / f".{sha256}.lock", mode=PRIVATE_FILE_MODE)
     waited = False
     try:
         lock.acquire(timeout=0)
