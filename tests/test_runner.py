@@ -1,10 +1,12 @@
-"""`burnout report` (report/runner.py): score the week, archive the HTML, the index, failures."""
+"""`burnout report` (report/runner.py): score the week, archive the HTML, the index, failures; the
+rules page shipped next to the reports; the named edition readable by its owner only."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import stat
 import time
 from datetime import date, timedelta
 
@@ -57,7 +59,8 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
     assert without_run_time((reports / f"{name}.html").read_text()) == without_run_time(html)
     assert first.stderr == second.stderr == "", "no kernel warning, nothing else on stderr"
     assert sorted(p.name for p in reports.iterdir()) == [
-        "index.html", "index.json", f"{name}.html", f"{name}.ipynb", f"{name}.json"
+        "index.html", "index.json", "team-figures.html", f"{name}.html", f"{name}.ipynb",
+        f"{name}.json",
     ], "no lock file or private run folder left behind"  # fmt: skip
     manifest = json.loads((reports / "index.json").read_text())
     assert list(manifest) == [name]
@@ -69,6 +72,10 @@ def test_report_last_twice_scores_once_and_keeps_one_index_row(cli, settings, re
     assert audit.metadata.papermill.parameters.week == recent_hospital.isoformat()
     assert not re.search(r"https?://[^\"' ]+\.m?js", html), "the report must open offline"
     assert "<script" not in html
+    # the rules for its team figures are a page shipped with the report, linked relatively
+    assert 'href="team-figures.html"' in html and "docs/" not in html
+    rules = Page((reports / "team-figures.html").read_text()).text
+    assert "No small number by subtraction" in rules and "docs/" not in rules
 
 
 def naming(text: str, pseudonyms: list[str]) -> set[str]:
@@ -76,10 +83,23 @@ def naming(text: str, pseudonyms: list[str]) -> set[str]:
     return {p for p in pseudonyms if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text)}
 
 
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def permissive_umask():
+    """What a service started from a default shell has (and the commands it runs inherit):
+    everything written readable by all."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
 @pytest.mark.slow
 @SQLITE_ONLY
 def test_the_named_edition_never_replaces_the_anonymous_one_and_goes_with_an_erasure(
-    engine, cli, settings, recent_hospital
+    permissive_umask, engine, cli, settings, recent_hospital
 ) -> None:
     week = recent_hospital.isoformat()
     cli("report", "--week", "last")
@@ -89,8 +109,15 @@ def test_the_named_edition_never_replaces_the_anonymous_one_and_goes_with_an_era
     named_folder = settings.data_dir / "named-reports"
     name = f"weekly-report-{week}-named"
     assert sorted(p.name for p in named_folder.iterdir()) == [
-        "index.html", "index.json", f"{name}.html", f"{name}.ipynb", f"{name}.json"
+        "index.html", "index.json", "team-figures.html", f"{name}.html", f"{name}.ipynb",
+        f"{name}.json",
     ]  # fmt: skip
+    # only their owner can read them, whatever the umask; the managers' edition stays readable
+    assert mode(named_folder) == 0o700
+    assert {p.name: mode(p) for p in named_folder.iterdir()} == dict.fromkeys(
+        (p.name for p in named_folder.iterdir()), 0o600
+    )
+    assert mode(anonymous) == mode(settings.reports_dir / "index.html") == 0o644
     assert anonymous.read_text() == written, "the anonymous report is untouched"
     assert list(json.loads((settings.reports_dir / "index.json").read_text())) == [
         f"weekly-report-{week}"
@@ -107,8 +134,11 @@ def test_the_named_edition_never_replaces_the_anonymous_one_and_goes_with_an_era
     cli("erase", unnamed)
     assert (named_folder / f"{name}.html").exists(), "a report that does not name them stays"
     cli("erase", sorted(named)[0])
-    assert sorted(p.name for p in named_folder.iterdir()) == ["index.html", "index.json"]
+    assert sorted(p.name for p in named_folder.iterdir()) == [
+        "index.html", "index.json", "team-figures.html"
+    ]  # fmt: skip
     assert json.loads((named_folder / "index.json").read_text()) == {}
+    assert mode(named_folder / "index.json") == 0o600
     assert anonymous.read_text() == written
 
 
@@ -163,6 +193,25 @@ def test_a_failing_notebook_names_its_cell_and_leaves_nothing(
     with pytest.raises(ReportFailed, match=r"cell \d+ \(RuntimeError: the chart broke\)"):
         run_report(load_settings(), recent_hospital, out_dir=out)
     assert list(out.iterdir()) == []
+
+
+def test_the_rules_page_ships_in_the_package_and_is_written_once(tmp_path) -> None:
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    intro = next(cell for cell in cells if cell.cell_type == "markdown")
+    assert "](team-figures.html)" in intro.source and "docs/" not in intro.source
+    page = runner.write_team_figures_page(tmp_path)
+    assert page == tmp_path / runner.TEAM_FIGURES_PAGE
+    text = Page(page.read_text()).text
+    assert "Team figures that reveal no individual" in text
+    assert "No small number." in text and "No group disclosure." in text
+    assert "docs/" not in page.read_text(), "no path into the repository a reader cannot open"
+    written = page.stat().st_mtime_ns
+    time.sleep(0.01)
+    runner.write_team_figures_page(tmp_path)
+    assert page.stat().st_mtime_ns == written, "written once"
+    page.write_text("an older product's page")
+    runner.write_team_figures_page(tmp_path)
+    assert "No small number." in page.read_text(), "brought up to date"
 
 
 def test_private_folders_of_killed_runs_are_removed_after_a_day(tmp_path) -> None:

@@ -3,19 +3,25 @@
 Each run executes `notebooks/weekly_report.ipynb` with papermill in a private folder, converts the
 result to one self-contained HTML file without code, and only then moves the executed notebook
 (the audit copy), the HTML and the run record into the reports folder. A failed run therefore
-leaves nothing half-written. `index.html` lists every report, one row per week and unit.
+leaves nothing half-written. `index.html` lists every report, one row per week and unit, and
+`team-figures.html` (made from text shipped in the package) explains the rules the reports' team
+figures follow; each report links to it.
+
+The edition naming people goes to a folder only its owner can open (0700), with every file in it
+owner-only (0600) before it arrives there: the run's private folder is made inside it.
 """
 
 from __future__ import annotations
 
+import html
 import json
-import os
 import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,9 +31,14 @@ from burnout_lib.errors import BurnoutError, NotFound
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.scoring import monday, score_week, unscored_people
 from burnout_lib.store import db
+from burnout_lib.store.private_files import private_dir, publish, write_file
 from burnout_lib.store.report_archive import add_report
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "weekly_report.ipynb"
+#: The rules for team figures, shipped in the package (`resources/`) and written next to the
+#: reports under this name, which the report notebook links to.
+TEAM_FIGURES_TEXT = "resources/team-figures.md"
+TEAM_FIGURES_PAGE = "team-figures.html"
 #: A report run's private folder untouched for this long belongs to a run that was killed.
 STALE_RUN_SECONDS = 24 * 3600
 
@@ -102,7 +113,11 @@ def run_report(
         engine.dispose()
     default_dir = settings.named_reports_dir if show_pseudonyms else settings.reports_dir
     out = Path(out_dir or default_dir).resolve()  # the notebook runs elsewhere
-    out.mkdir(parents=True, exist_ok=True)
+    private = show_pseudonyms  # the edition naming people: owner-only, folder and files
+    if private:
+        private_dir(out)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
     remove_stale_runs(out)
     name = report_name(week, unit, named=show_pseudonyms)
     parameters = {
@@ -112,7 +127,7 @@ def run_report(
         "min_group_size": settings.min_group_size,
         "show_pseudonyms": show_pseudonyms,
     }
-    with tempfile.TemporaryDirectory(dir=out, prefix=".run-") as work:
+    with tempfile.TemporaryDirectory(dir=out, prefix=".run-") as work:  # 0700: mkdtemp's
         work_dir = Path(work)
         executed = work_dir / f"{name}.ipynb"
         try:
@@ -140,10 +155,35 @@ def run_report(
         record["html"] = f"{name}.html"
         record["notebook"] = f"{name}.ipynb"
         (work_dir / f"{name}.json").write_text(json.dumps(record, indent=2, sort_keys=True))
+        write_team_figures_page(out, private)  # before the report that links to it
         for suffix in (".ipynb", ".json", ".html"):  # the HTML last: it is what readers open
-            os.replace(work_dir / f"{name}{suffix}", out / f"{name}{suffix}")
+            publish(work_dir / f"{name}{suffix}", out / f"{name}{suffix}", private)
     add_report(out, name, record)
     return ReportRun(out / f"{name}.html", out / f"{name}.ipynb", record, scored)
+
+
+def team_figures_page() -> str:
+    """The page explaining the rules for team figures, as one HTML file that opens offline."""
+    from nbconvert.filters import markdown2html_mistune
+
+    text = resources.files(__package__).joinpath(TEAM_FIGURES_TEXT).read_text(encoding="utf-8")
+    title = text.splitlines()[0].lstrip("# ").strip()
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Burnout Monitor: {html.escape(title)}</title>"
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:50rem;"
+        "line-height:1.45}code{font-size:90%}a.anchor-link{display:none}</style></head><body>"
+        f"{markdown2html_mistune(text)}</body></html>\n"
+    )
+
+
+def write_team_figures_page(folder: Path, private: bool = False) -> Path:
+    """Write `team-figures.html` into the reports folder, unless it is there as it would be."""
+    path = folder / TEAM_FIGURES_PAGE
+    page = team_figures_page()
+    if not path.is_file() or path.read_text(encoding="utf-8") != page:
+        write_file(path, page, private)
+    return path
 
 
 def remove_stale_runs(folder: Path, older_than_s: float = STALE_RUN_SECONDS) -> list[Path]:
