@@ -1,17 +1,23 @@
 """Serving the dashboard with Voilà (app/server.py): its command line and the kernel's settings."""
 
+import logging
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
 
 from burnout_lib.app.server import (
     IDENTITY_PROVIDER,
+    NOTEBOOK,
     SOCKET_PATH_MAX,
+    _announce,
     kernel_socket_root,
+    trust_notebook,
     voila_command,
     voila_environment,
 )
+from burnout_lib.app.signin import DEMO_KEY_ENV
 from burnout_lib.config import absolute_db_url, load_settings
 from burnout_lib.errors import ConfigError
 
@@ -38,10 +44,74 @@ def test_every_request_is_asked_who_it_is_and_only_the_user_header_reaches_the_k
     monkeypatch.setenv("BURNOUT_USER_HEADER", "X-Remote-User")
     command = voila_command(load_settings(db="sqlite:///x.db"))
     assert f"--Voila.identity_provider_class={IDENTITY_PROVIDER}" in command
-    assert "--VoilaConfiguration.http_header_envs=['X-Remote-User']" in command
+    assert header_envs(command) == ["X-Remote-User"]
     monkeypatch.setenv("BURNOUT_DEMO_SIGNIN", "1")
     demo = voila_command(load_settings(db="sqlite:///x.db"))
-    assert "--VoilaConfiguration.http_header_envs=['X-Remote-User', 'Cookie']" in demo
+    assert header_envs(demo) == ["Cookie"]  # the demo's signed cookie, and no user header
+
+
+def header_envs(command: list[str]) -> list[str]:
+    """The request headers Voilà copies into a kernel, as Voilà itself reads `command`."""
+    from voila.app import Voila
+
+    voila = Voila()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated option would be an error here
+        voila.parse_command_line(command[2:])
+    return list(voila.config.VoilaConfiguration.http_header_envs)
+
+
+def test_the_command_line_gives_voila_no_deprecated_option(monkeypatch) -> None:
+    monkeypatch.setenv("BURNOUT_DEMO_SIGNIN", "1")
+    command = voila_command(load_settings(db="sqlite:///x.db"))
+    assert not [arg for arg in command if "=[" in arg]  # traitlets 5: one option per list item
+    header_envs(command)
+
+
+def test_the_demo_cookie_key_is_new_at_each_start_and_never_the_shell_s(monkeypatch) -> None:
+    monkeypatch.setenv(DEMO_KEY_ENV, "a-key-anyone-could-know")
+    assert DEMO_KEY_ENV not in voila_environment(load_settings(db="sqlite:///x.db"))
+    monkeypatch.setenv("BURNOUT_DEMO_SIGNIN", "1")
+    demo = load_settings(db="sqlite:///x.db")
+    first, second = (voila_environment(demo)[DEMO_KEY_ENV] for _ in range(2))
+    assert first != second and "a-key-anyone-could-know" not in (first, second)
+    assert len(first) >= 40
+
+
+@pytest.mark.parametrize("demo", ["0", "1"], ids=["hospital", "demo"])
+def test_a_missing_proxy_secret_is_warned_about_demo_or_not(monkeypatch, capsys, demo) -> None:
+    monkeypatch.delenv("BURNOUT_PROXY_SECRET", raising=False)
+    monkeypatch.setenv("BURNOUT_DEMO_SIGNIN", demo)
+    _announce(load_settings(db="sqlite:///x.db"))
+    told = capsys.readouterr()
+    assert "warning: BURNOUT_PROXY_SECRET is not set" in told.err
+    assert ("Demo sign-in is on" in told.out) == (demo == "1")
+    monkeypatch.setenv("BURNOUT_PROXY_SECRET", "s3cret")
+    _announce(load_settings(db="sqlite:///x.db"))
+    assert "BURNOUT_PROXY_SECRET" not in capsys.readouterr().err
+
+
+def test_the_dashboard_notebook_is_trusted_where_voila_looks(monkeypatch, tmp_path, caplog) -> None:
+    """Voilà loads the notebook through jupyter_server's contents manager, which checks its
+    signature in this user's Jupyter data folder; `serve` signs it there first."""
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "jupyter" / "data"))
+
+    def load() -> list[str]:
+        caplog.clear()
+        manager = LargeFileManager(root_dir=str(NOTEBOOK.parent))
+        manager.log = logging.getLogger("contents-under-test")
+        with caplog.at_level(logging.WARNING, logger="contents-under-test"):
+            manager.get(NOTEBOOK.name)
+        manager.notary.close()
+        return [record.getMessage() for record in caplog.records]
+
+    assert load() == [f"Notebook {NOTEBOOK.name} is not trusted"]  # a fresh data folder
+    trust_notebook()
+    assert load() == []
+    trust_notebook()  # again, as at every start: nothing changes
+    assert load() == []
 
 
 def test_a_login_in_the_shell_never_reaches_a_kernel(monkeypatch) -> None:

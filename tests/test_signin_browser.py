@@ -1,7 +1,11 @@
 """Sign-in as a hospital deploys it: a real nginx in front (HTTP basic auth standing in for the
 hospital's single sign-on) sets the login and the proxy secret; Voilà behind it refuses anything
 that did not come through it. Each role is opened in headless Chromium, and each refusal is
-checked by status and body, with the page searched for every pseudonym in the database."""
+checked by status and body, with the page searched for every pseudonym in the database.
+
+The demo sign-in (`BURNOUT_DEMO_SIGNIN=1`) is served too, as `make demo` serves it, with no proxy
+secret: there only the chooser's signed cookie signs anyone in, whatever header or hand-written
+cookie a request brings."""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from burnout_lib.app.signin import DEMO_COOKIE
 from burnout_lib.store import db
 from burnout_lib.store.db import make_engine
 
 from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page
-from helpers.serving import Served
+from helpers.serving import TIMEOUT_MS, Served
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +40,7 @@ class Stack:
 
     engine: object
     voila: Served
-    proxy: FrontProxy
+    proxy: FrontProxy | None  # none in front of the demo
     pseudonyms: list[str]
 
     def leaked(self, html: str, allowed: tuple[str, ...] = ()) -> list[str]:
@@ -168,9 +173,132 @@ def test_straight_to_voila_without_the_secret_nothing_is_served(stack, headers) 
     assert socket.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "path", ["api/kernels", "api/sessions", "api/contents", "api/kernels/not-a-kernel-id", "api"]
+)
+def test_an_api_request_without_sign_in_is_refused_not_redirected(stack, path) -> None:
+    """The kernel list and every other API path Voilà does not serve answer 403, as the kernel
+    API does; only pages go to the "not signed in" page."""
+    for url in (stack.voila.url, stack.proxy.url):
+        refused = httpx.get(f"{url}{path}", timeout=60)
+        assert refused.status_code == (403 if url == stack.voila.url else 401), refused.text
+        assert stack.leaked(refused.text) == []
+    forged = httpx.get(f"{stack.voila.url}{path}", headers={USER_HEADER: H.OH_LOGIN}, timeout=60)
+    assert forged.status_code == 403 and "json" in forged.headers["content-type"]
+    posted = httpx.post(f"{stack.voila.url}{path}", headers={USER_HEADER: H.OH_LOGIN}, timeout=60)
+    assert posted.status_code == 403
+    page = httpx.get(f"{stack.voila.url}some/page", timeout=60)
+    assert page.status_code == 302 and page.headers["location"].startswith("/login")
+
+
+def test_signed_in_there_is_no_list_of_kernels(stack) -> None:
+    auth = (H.OH_LOGIN, password(H.OH_LOGIN))
+    response = httpx.get(f"{stack.proxy.url}api/kernels", auth=auth, timeout=60)
+    assert response.status_code == 404 and "json" in response.headers["content-type"]
+    assert KERNEL not in response.text and "id" not in response.json()
+
+
 def test_the_secret_is_what_lets_a_request_past(stack) -> None:
     """The refusals above are the secret's doing: with it, the same request is served."""
     page = httpx.get(
         stack.voila.url, headers={USER_HEADER: H.MANAGER_LOGIN, SECRET_HEADER: SECRET}, timeout=120
     )
     assert page.status_code == 200
+
+
+def test_the_server_prints_no_noise_about_trust_or_deprecated_options(stack) -> None:
+    page = httpx.get(
+        stack.voila.url, headers={USER_HEADER: H.NURSE_LOGIN, SECRET_HEADER: SECRET}, timeout=120
+    )
+    assert page.status_code == 200  # a page loaded, after the preheated one was rendered
+    assert_quiet(stack.voila.log.read_text())
+
+
+def assert_quiet(log: str) -> None:
+    assert "Voilà is running" in log, log
+    assert "is not trusted" not in log, log
+    assert "DeprecationWarning" not in log and "is deprecated" not in log, log
+
+
+# --- The demo sign-in: only the chooser's signed cookie counts -----------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Stack]:
+    """The hospital served as `make demo` serves the dashboard: the chooser, no proxy secret,
+    and a Jupyter data folder of its own (no notebook trusted in it beforehand)."""
+    tmp = tmp_path_factory.mktemp("demo-signin")
+    url = H.sqlite_file(tmp / "hospital.db")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        pseudonyms = list(connection.execute(select(db.staff.c.pseudonym)).scalars())
+    data = tmp / "data"
+    data.mkdir()
+    env = {"BURNOUT_DEMO_SIGNIN": "1", "JUPYTER_DATA_DIR": str(tmp / "jupyter-data")}
+    voila = Served(url, data, tmp / "voila.log", env)
+    yield Stack(engine, voila, None, pseudonyms)
+    voila.stop()
+    engine.dispose()
+
+
+def assert_demo_chooser(demo: Stack, response: httpx.Response) -> None:
+    """Sent to the chooser, signed in as nobody: no page of the app (the chooser names the
+    demo accounts, pseudonyms of the staff ones too, and nothing else)."""
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    assert str(response.url).endswith("/demo-signin")
+    assert "<h1>Demo sign-in</h1>" in response.text
+    for part in ("Signed in as", "bm-app", "data-table", "data-view"):
+        assert part not in response.text
+
+
+def test_the_demo_warns_that_the_proxy_secret_is_not_set(demo) -> None:
+    log = demo.voila.log.read_text()
+    assert "Demo sign-in is on" in log
+    assert "warning: BURNOUT_PROXY_SECRET is not set" in log
+
+
+@pytest.mark.parametrize("header", [H.OH_LOGIN, "demo-staff"])
+def test_in_the_demo_a_forged_user_header_signs_nobody_in(demo, header) -> None:
+    assert_demo_chooser(demo, get(demo.voila.url, headers={USER_HEADER: header}))
+    for path in (f"api/kernels/{KERNEL}", "api/kernels"):
+        api = httpx.get(f"{demo.voila.url}{path}", headers={USER_HEADER: header}, timeout=60)
+        assert api.status_code == 403
+
+
+def test_in_the_demo_a_hand_written_cookie_signs_nobody_in(demo) -> None:
+    with httpx.Client(base_url=demo.voila.url, timeout=60) as signed:
+        signed.get("demo-signin", params={"as": H.NURSE_LOGIN})  # a real cookie, for the nurse
+        real = signed.cookies[DEMO_COOKIE]
+    assert H.NURSE_LOGIN not in real  # signed, not the login as such
+    other = httpx.get(f"{demo.voila.url}demo-signin", params={"as": H.OH_LOGIN}, timeout=60)
+    oh_name = other.cookies[DEMO_COOKIE].partition(".")[0]
+    nurse_signature = real.partition(".")[2]
+    for value in (H.OH_LOGIN, oh_name, f"{oh_name}.{nurse_signature}", f"{real}0"):
+        cookie = {"Cookie": f"{DEMO_COOKIE}={value}"}
+        assert_demo_chooser(demo, get(demo.voila.url, headers=cookie))
+        api = httpx.get(f"{demo.voila.url}api/kernels", headers=cookie, timeout=60)
+        assert api.status_code == 403
+
+
+def test_in_the_demo_the_chooser_s_cookie_wins_over_a_forged_header(browser, demo) -> None:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, extra_http_headers={USER_HEADER: H.OH_LOGIN}
+    )
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(demo.voila.url)
+    expect(page.locator("h1")).to_have_text("Demo sign-in")
+    page.get_by_role("link", name=H.NURSE_LOGIN).click()
+    page.wait_for_selector(".bm-app", timeout=TIMEOUT_MS)
+    expect(page.locator(".signed-in")).to_contain_text(H.NURSE_LOGIN)
+    expect(page.locator(".demo-label")).to_have_text("Demo sign-in, made-up data")
+    expect(page.get_by_role("tab")).to_have_text(H.STAFF_TABS)
+    assert demo.leaked(page.content(), allowed=("nurse-01",)) == []
+    context.close()
+
+
+def test_the_demo_prints_no_noise_about_trust_or_deprecated_options(demo) -> None:
+    with httpx.Client(base_url=demo.voila.url, timeout=120, follow_redirects=True) as client:
+        page = client.get("demo-signin", params={"as": H.MANAGER_LOGIN})
+    assert page.status_code == 200 and str(page.url) == demo.voila.url
+    assert_quiet(demo.voila.log.read_text())

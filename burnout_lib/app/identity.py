@@ -7,8 +7,15 @@ provider accepts a request only with the right secret and a login that has an ac
 else is anonymous, and Voilà's handlers then refuse it (the page is sent to the "not signed in"
 page, the kernel API and websockets get 403). No kernel starts for an anonymous request.
 
+Every path under `/api/` that Voilà itself does not serve (the kernel list, sessions, contents, a
+kernel id of the wrong shape, …) is answered by `UnknownApiHandler`, so it too is refused with 403
+rather than falling through to the page handler (which would send it to the "not signed in" page
+with a 302), and a signed-in request gets 404: this dashboard has no such API.
+
 With `BURNOUT_DEMO_SIGNIN=1` (set by `make demo` and nothing else) a clearly labelled chooser of
-the demo logins stands in for the hospital's sign-in.
+the demo logins stands in for the hospital's sign-in. Then only the chooser's signed cookie says
+who a request is (`app.signin` explains the signature); a user header is ignored, whoever sent it,
+and a cookie written by hand names nobody.
 """
 
 from __future__ import annotations
@@ -21,10 +28,17 @@ from urllib.parse import quote
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from sqlalchemy.exc import SQLAlchemyError
+from tornado import web
 
-from burnout_lib.app.signin import DEMO_COOKIE
+from burnout_lib.app.signin import (
+    DEMO_COOKIE,
+    DEMO_KEY_ENV,
+    demo_cookie,
+    demo_cookie_login,
+    demo_key,
+)
 from burnout_lib.config import PROXY_SECRET_HEADER, Settings, load_settings
 from burnout_lib.errors import NotSignedIn
 from burnout_lib.privacy.accounts import list_accounts, viewer_for
@@ -34,6 +48,8 @@ log = logging.getLogger(__name__)
 
 NOT_SIGNED_IN_PATH = "/login"
 DEMO_SIGNIN_PATH = "/demo-signin"
+#: Every API path; Voilà's own kernel handlers are matched before this one.
+API_PATHS = r"/api(?:/.*)?"
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} · Burnout Monitor</title>
@@ -58,6 +74,14 @@ class ProxyIdentityProvider(IdentityProvider):
         super().__init__(**kwargs)
         self.burnout: Settings = load_settings()
         self._engine = None
+        #: This start's key for the demo cookie (`burnout dashboard` makes it), or "".
+        self.demo_key = demo_key() if self.burnout.demo_signin else ""
+        if self.burnout.demo_signin and not self.demo_key:
+            log.warning(
+                "the demo sign-in is on but %s is not set (burnout dashboard sets it): "
+                "no demo login can sign in",
+                DEMO_KEY_ENV,
+            )
 
     @property
     def engine(self):
@@ -85,10 +109,10 @@ class ProxyIdentityProvider(IdentityProvider):
             sent = request.headers.get(PROXY_SECRET_HEADER, "")
             if not hmac.compare_digest(sent.encode(), secret.encode()):
                 return None
-        login = request.headers.get(self.burnout.user_header, "").strip()
-        if not login and self.burnout.demo_signin:
-            login = (handler.get_cookie(DEMO_COOKIE) or "").strip()
-        return login or None
+        if self.burnout.demo_signin:
+            # only the chooser's signed cookie counts: a user header is ignored, whoever sent it
+            return demo_cookie_login(handler.get_cookie(DEMO_COOKIE) or "", self.demo_key)
+        return request.headers.get(self.burnout.user_header, "").strip() or None
 
     def get_user(self, handler) -> User | None:
         login = self.claimed_login(handler)
@@ -106,7 +130,10 @@ class ProxyIdentityProvider(IdentityProvider):
         return User(username=login, name=login, display_name=login)
 
     def get_handlers(self) -> list[tuple[str, object]]:
-        handlers: list[tuple[str, object]] = [(NOT_SIGNED_IN_PATH, NotSignedInHandler)]
+        handlers: list[tuple[str, object]] = [
+            (NOT_SIGNED_IN_PATH, NotSignedInHandler),
+            (API_PATHS, UnknownApiHandler),
+        ]
         if self.burnout.demo_signin:
             handlers.append((DEMO_SIGNIN_PATH, DemoSignInHandler))
         return handlers
@@ -145,6 +172,16 @@ class KernelOwnerAuthorizer(Authorizer):
         for kernel_id in list(self.owners):
             if kernel_id not in alive:
                 del self.owners[kernel_id]
+
+
+class UnknownApiHandler(APIHandler):
+    """An API path Voilà does not serve. Without it such a request would reach Voilà's page
+    handler, whose refusal is a redirect to the "not signed in" page; an API handler's refusal is
+    403 (`APIHandler.get_login_url`), for every method. Signed in, there is no such API here."""
+
+    @web.authenticated
+    def get(self) -> None:
+        raise web.HTTPError(404, "no such API in this dashboard")
 
 
 class NotSignedInHandler(JupyterHandler):
@@ -203,7 +240,8 @@ class DemoSignInHandler(JupyterHandler):
             log.warning("cannot list the demo logins: %s", error)
             accounts = []
         if chosen and chosen in {a.login for a in accounts}:
-            self.set_cookie(DEMO_COOKIE, chosen, httponly=True, samesite="Strict")
+            value = demo_cookie(chosen, provider.demo_key)
+            self.set_cookie(DEMO_COOKIE, value, httponly=True, samesite="Strict")
             self.redirect(home)
             return
         items = "".join(

@@ -7,20 +7,31 @@ reads the database and data folder from the environment, passed as absolute path
 runs the notebook from its own folder.
 
 Sign-in: Voilà asks `app.identity.ProxyIdentityProvider` about every request and copies the
-front proxy's user header into the kernel. It listens on this machine only, unless a proxy secret
-(`BURNOUT_PROXY_SECRET`) makes requests that bypass the proxy worthless.
+front proxy's user header into the kernel (with the demo sign-in, the `Cookie` header instead, and
+a key for the demo cookie made afresh at each start: `app.signin`). It listens on this machine
+only, unless a proxy secret (`BURNOUT_PROXY_SECRET`) makes requests that bypass the proxy
+worthless; without the secret it warns at every start, the demo's too.
+
+The dashboard notebook is the product's own, so `serve` marks it trusted in this user's notebook
+signature store before Voilà starts, as `jupyter trust` would (`trust_notebook`): Voilà loads it
+through jupyter_server's contents manager, which checks that signature and otherwise logs "Notebook
+dashboard.ipynb is not trusted" at every page load. Trust changes nothing Voilà shows (it runs the
+notebook afresh for every page); the line was noise.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from burnout_lib.app.signin import DEMO_KEY_ENV
 from burnout_lib.config import Settings, absolute_db_url
 from burnout_lib.errors import ConfigError, NotFound
 
@@ -66,7 +77,9 @@ def voila_command(
         raise NotFound(f"the dashboard notebook is missing: {NOTEBOOK}")
     check_host(settings, host)
     voila = Path(sys.executable).with_name("voila")
-    headers = [settings.user_header] + (["Cookie"] if settings.demo_signin else [])
+    # with the demo sign-in only the chooser's cookie counts (`app.signin`), so no user header
+    # reaches a kernel at all
+    headers = ["Cookie"] if settings.demo_signin else [settings.user_header]
     command = [
         str(voila) if voila.exists() else "voila",
         str(NOTEBOOK),
@@ -78,7 +91,8 @@ def voila_command(
         "--theme=light",
         f"--Voila.identity_provider_class={IDENTITY_PROVIDER}",
         f"--Voila.authorizer_class={AUTHORIZER}",
-        f"--VoilaConfiguration.http_header_envs={headers!r}",
+        # a list option is given once per item (traitlets 5 deprecates `=['a', 'b']`)
+        *[f"--VoilaConfiguration.http_header_envs={header}" for header in headers],
         # a kernel lives as long as its page: once no page is connected to it, it is shut
         # down after `kernel_idle_seconds` (looked for a few times in that span); a page left
         # open is never culled under its reader, nor is the preheated kernel waiting for one
@@ -110,16 +124,48 @@ def voila_environment(settings: Settings) -> dict[str, str]:
     env["BURNOUT_MIN_GROUP_SIZE"] = str(settings.min_group_size)
     env["BURNOUT_USER_HEADER"] = settings.user_header
     env["BURNOUT_DEMO_SIGNIN"] = "1" if settings.demo_signin else "0"
+    # the demo cookie's key: new at each start, shared by every worker of this start, never one
+    # inherited from the shell
+    env.pop(DEMO_KEY_ENV, None)
+    if settings.demo_signin:
+        env[DEMO_KEY_ENV] = secrets.token_urlsafe(32)
     return env
+
+
+def trust_notebook(notebook: Path = NOTEBOOK) -> None:
+    """Mark the dashboard notebook trusted in this user's notebook signature store (Jupyter's data
+    folder, as `jupyter trust` does), where Voilà's contents manager looks when it loads it."""
+    import nbformat
+    from jupyter_core.paths import jupyter_data_dir
+    from nbformat.sign import NotebookNotary
+
+    try:
+        content = nbformat.read(notebook, as_version=4)
+        data_dir = Path(jupyter_data_dir())
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # as Jupyter makes it
+        with NotebookNotary(data_dir=str(data_dir)) as notary:
+            if not notary.check_signature(content):
+                notary.sign(content)
+    except (OSError, sqlite3.Error) as error:  # a read-only home, say: Voilà still serves it
+        print(
+            f"note: cannot mark {notebook.name} trusted ({error}); Voilà will log that it is "
+            "not trusted, which changes nothing it shows",
+            file=sys.stderr,
+        )
 
 
 def _announce(settings: Settings) -> None:
     if settings.demo_signin:
         print("Demo sign-in is on: choose a demo login on the page (never use this for real data)")
-    elif settings.proxy_secret is None:
+    if settings.proxy_secret is None:
+        risk = (
+            "nothing proves a request came through the front proxy (the demo sign-in ignores "
+            f"{settings.user_header}, but a real deployment trusts it)"
+            if settings.demo_signin
+            else f"anyone on this machine can send {settings.user_header} straight to the dashboard"
+        )
         print(
-            f"warning: BURNOUT_PROXY_SECRET is not set, so anyone on this machine can send "
-            f"{settings.user_header} straight to the dashboard; set it in the proxy and here",
+            f"warning: BURNOUT_PROXY_SECRET is not set, so {risk}; set it in the proxy and here",
             file=sys.stderr,
         )
 
@@ -130,6 +176,7 @@ def serve(settings: Settings, host: str, port: int, preheat: bool = True, worker
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1 (got {workers})")
     commands = [voila_command(settings, host, port + k, preheat) for k in range(workers)]
+    trust_notebook()
     if workers == 1:
         print(f"Dashboard on http://{host}:{port} (Ctrl+C stops it)", flush=True)
         _announce(settings)
