@@ -217,10 +217,13 @@ def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_checkin_import(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.risk.alerts import raise_checkin_alerts
     from burnout_lib.sources.checkins import InvalidCheckinFile, import_checkins
 
     try:
-        report = import_checkins(_engine(settings), Path(args.file), args.skip_invalid)
+        report = import_checkins(
+            _engine(settings), Path(args.file), args.skip_invalid, then=raise_checkin_alerts
+        )
     except InvalidCheckinFile as error:
         for problem in error.report.errors:
             print(f"{error.report.file}: {problem}", file=sys.stderr)

@@ -140,6 +140,12 @@ class Settings:
     #: Seconds a dashboard kernel lives on after its page is closed (no page connected to it):
     #: each holds a Python process of a few hundred megabytes. An open page is never culled.
     kernel_idle_seconds: int = 45
+    #: Where a person can get help now, shown first on their page when a check-in is in the
+    #: high or severe range (`risk.advice.signposting`): this deployment's occupational health
+    #: contact, employee assistance programme, and crisis line. Unset, the page says so.
+    oh_contact: str | None = None
+    eap_contact: str | None = None
+    crisis_line: str | None = None
 
     @property
     def user_header_env(self) -> str:
@@ -223,7 +229,16 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         upload_max_bytes=_upload_max_bytes(),
         clip_max_seconds=_clip_max_seconds(),
         kernel_idle_seconds=_kernel_idle_seconds(),
+        oh_contact=_env_text("BURNOUT_OH_CONTACT"),
+        eap_contact=_env_text("BURNOUT_EAP_CONTACT"),
+        crisis_line=_env_text("BURNOUT_CRISIS_LINE"),
     )
+
+
+def _env_text(name: str) -> str | None:
+    """A setting of plain words (a phone number, an address), or None when unset or blank."""
+    value = (os.environ.get(name) or "").strip()
+    return value or None
 
 
 def _kernel_idle_seconds() -> int:

@@ -12,6 +12,7 @@ from burnout_lib.app import views, weekly_plots
 from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
 from burnout_lib.config import load_settings
 from burnout_lib.privacy.accounts import add_account
+from burnout_lib.risk.advice import FOR_PERSON
 from burnout_lib.store import db
 
 from helpers import small_hospital as H
@@ -58,7 +59,11 @@ def test_staff_see_their_own_week_and_nobody_else(as_login) -> None:
     rows = re.findall(r"<tr>(.*?)</tr>", page.split('data-table="risk-log"')[1])
     first = text(rows[1])  # rows[0] is the header
     assert "06 Apr 2026" in first and "high" in first and "80%" in first and "60" in first
-    assert H.ALERT_ACTION in page and "not what you feel" in page
+    assert "not what you feel" in page
+    # advice written for them, in the second person; occupational health's actions stay off it
+    assert H.ALERT_ACTION not in page and "what occupational health may do" not in page
+    assert "<h3>What may help you</h3>" in page
+    assert FOR_PERSON["recent check-in scores"] in html.unescape(page)  # the week's driver
     assert page.count("data-chart=") == 2
     assert app.unit.options == () and app.team.value == "" and app.alerts.value == ""
     shown = everything_shown(app)
@@ -90,7 +95,7 @@ def test_a_skipped_week_shows_the_estimate_labelled_as_one(as_login, hospital) -
     [headline] = re.findall(r'data-headline="person">(.*?)</p>', app.my_week.value)
     headline = text(html.unescape(headline))
     now = H.level("resident-06", H.LAST)
-    assert f"estimate, not your answer: {H.ESTIMATE[now]:.0%} likely in the burnout range" in (
+    assert f"estimate, not their answer: {H.ESTIMATE[now]:.0%} likely in the burnout range" in (
         headline
     )
     assert "measured" not in headline and "early warning" in headline

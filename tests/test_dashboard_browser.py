@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from burnout_lib.privacy.accounts import add_account
-from burnout_lib.risk.scoring import last_complete_week
+from burnout_lib.risk.scoring import last_complete_week, monday
+from burnout_lib.store import db
 from burnout_lib.store.db import init_db, make_engine
 
 from helpers import small_hospital as H
@@ -97,7 +100,11 @@ def test_my_week_shows_a_person_their_own_log_alerts_and_charts(browser, hospita
         ]
     )
     expect(view.locator('[data-table="risk-log"] tbody tr')).to_have_count(6)
-    expect(view.locator('[data-table="person-alerts"]')).to_contain_text(H.ALERT_ACTION)
+    # the alert, and what may help written for the person: occupational health's actions are
+    # for occupational health's view
+    expect(view.locator('[data-table="person-alerts"]')).to_contain_text("first time")
+    expect(view.locator('[data-table="person-alerts"]')).not_to_contain_text(H.ALERT_ACTION)
+    expect(view.locator('[data-help="week"]')).to_contain_text("Talk it over in confidence")
     expect(view.locator('img[data-chart="risk-timeline"]')).to_be_visible()
     expect(view.locator('img[data-chart="expression-trends"]')).to_be_visible()
     expect(view).to_contain_text("not what you feel")
@@ -131,7 +138,8 @@ def test_team_view_suppresses_small_groups_and_follows_every_control(browser, ho
     last_week = view.locator('[data-table="team-levels"] tbody tr').first.locator("td")
     expect(last_week.nth(0)).to_have_text("06 Apr 2026")
     expect(last_week.nth(1)).to_have_text("18")
-    expect(last_week.nth(4)).to_have_text("hidden")  # two people at high risk
+    expect(last_week.nth(2)).to_have_text("hidden")  # two skipped: their estimates are hidden
+    expect(last_week.nth(5)).to_have_text("hidden")  # two people at high risk
     expect(view.locator('img[data-chart="team-levels"]')).to_be_visible()
     expect(view.locator('img[data-chart="team-burnout"]')).to_be_visible()
     shot(page, "team-unit")
@@ -147,7 +155,10 @@ def test_team_view_suppresses_small_groups_and_follows_every_control(browser, ho
     expect(view.locator('[data-headline="team"]')).to_contain_text("12 staff scored")
     # 8 low and 4 moderate nurses: the 4 is hidden, and so is the 8 it could be worked out from
     cells = view.locator('[data-table="team-levels"] tbody tr').first.locator("td")
-    expect(cells).to_have_text(["16 Mar 2026", "12", "hidden", "hidden", "0", "12 of 12", "100%"])
+    expect(cells).to_have_text(
+        ["16 Mar 2026", "12", "0", "hidden", "hidden", "0", "12 of 12", "100%"]
+    )
+    expect(view.locator('[data-headline="team"]')).to_contain_text("all from their own check-ins")
     shot(page, "team-role")
     content = page.content()
     assert not [p.pseudonym for p in H.PEOPLE if p.pseudonym in content]
@@ -233,3 +244,55 @@ def test_the_demo_database_is_served_as_make_demo_does(browser, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "demo-my-week.png"))
     finally:
         served.stop()
+
+
+def test_occupational_health_reads_a_persons_page_headed_with_their_pseudonym(
+    browser, hospital_dashboard
+):
+    page = open_page(browser, hospital_dashboard, H.OH_LOGIN)
+    expect(page.get_by_role("tab")).to_have_text(["Team", "Alerts", "Person"])
+    page.get_by_role("tab", name="Alerts").click()
+    page.get_by_role("button", name="Open this person's page (the opening is logged)").click()
+    expect(page.locator('[data-notice="opened"]')).to_contain_text("Opened nurse-01's page")
+    view = section(page, "my-week")
+    expect(view.locator("h2")).to_have_text("nurse-01: week of 06 Apr 2026")
+    expect(view.get_by_role("heading", name="Weekly log of nurse-01")).to_be_visible()
+    expect(view.get_by_role("heading", name="Alerts about nurse-01 and what occupational health "
+                            "may do")).to_be_visible()  # fmt: skip
+    expect(view.locator('[data-table="person-alerts"]')).to_contain_text(H.ALERT_ACTION)
+    expect(view).not_to_contain_text("Your weekly log")
+    expect(view).not_to_contain_text("What may help you")
+    shot(page, "occupational-health-person")
+
+
+def test_a_week_in_progress_is_never_the_week_views_open_on(browser, hospital_dashboard):
+    """One person checked in this week and was scored at once: every role's page still opens on
+    the last finished week, and names this one as in progress."""
+    engine = make_engine(hospital_dashboard.db_url)
+    this_week = monday(date.today())
+    with engine.begin() as connection:
+        resident = connection.execute(
+            select(db.staff.c.id).where(db.staff.c.pseudonym == "resident-02")
+        ).scalar_one()
+        [risk] = connection.execute(
+            select(db.weekly_risk).where(
+                db.weekly_risk.c.staff_id == resident, db.weekly_risk.c.week_start == H.LAST
+            )
+        ).mappings()
+        row = {**{k: v for k, v in risk.items() if k != "id"}, "week_start": this_week}
+        db.upsert(connection, db.weekly_risk, pd.DataFrame([row]),
+                  ("staff_id", "week_start", "model_version_id"))  # fmt: skip
+        db.upsert(connection, db.checkin, pd.DataFrame([{"staff_id": resident,
+                  "week_start": this_week, "score": 25.0, "source": "self"}]),
+                  ("staff_id", "week_start"))  # fmt: skip
+    engine.dispose()
+    label = f"{this_week:%d %b %Y} (in progress)"
+    for login in (H.MANAGER_LOGIN, H.OH_LOGIN, H.NURSE_LOGIN):
+        page = open_page(browser, hospital_dashboard, login)
+        chosen = page.locator(".bm-week select option:checked")
+        expect(chosen).to_have_text("06 Apr 2026")
+        expect(page.locator(".bm-week option").first).to_have_text(label)
+        expect(page.locator(".muted").first).to_contain_text(
+            f"latest finished week 06 Apr 2026 · week of {this_week:%d %b %Y} in progress"
+        )
+        page.context.close()

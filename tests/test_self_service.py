@@ -16,6 +16,7 @@ from burnout_lib.app.self_service import (
     my_consent,
     set_my_consent,
     submit_checkin,
+    urgent_checkin,
 )
 from burnout_lib.errors import AccessDenied, ConsentError, InvalidInput, NotSignedIn
 from burnout_lib.mock.hospital import MockSpec, write_mock
@@ -144,6 +145,80 @@ def test_a_checkin_stores_the_expected_row_and_score(small, settings) -> None:
     # person is told why the early warning is missing
     assert result.probability is None and "could not be updated" in result.message
     assert result.what_may_help
+
+
+def alerts_of(engine, pseudonym: str) -> pd.DataFrame:
+    query = (
+        select(db.alert)
+        .join(db.staff, db.staff.c.id == db.alert.c.staff_id)
+        .where(db.staff.c.pseudonym == pseudonym)
+        .order_by(db.alert.c.week_start, db.alert.c.rule)
+    )
+    with engine.connect() as connection:
+        return pd.read_sql(query, connection)
+
+
+def urgent_alerts(engine, pseudonym: str) -> pd.DataFrame:
+    found = alerts_of(engine, pseudonym)
+    return found[found["rule"] == "checkin_high"].reset_index(drop=True)
+
+
+#: "Often" to all six questions (the issue's case, "I can't take it anymore" included): 75
+OFTEN = dict.fromkeys(PERSONAL.columns, "Often")
+
+
+def test_a_checkin_in_the_high_range_alerts_occupational_health_at_once(small, settings) -> None:
+    nurse = as_viewer(small, hospital.NURSE_LOGIN)
+    before = alerts_of(small, "nurse-01")
+    others = alerts_of(small, "resident-01")
+
+    result = submit_checkin(small, settings, nurse, OFTEN, today=TODAY)
+    assert result.score == 75 and result.band == "high" and result.urgent
+    [alert] = urgent_alerts(small, "nurse-01").itertuples()
+    assert pd.Timestamp(alert.week_start).date() == WEEK and alert.level == "high"
+    assert "scored 75" in alert.reason and "high burnout range" in alert.reason
+    assert "within one working day" in alert.suggested_action
+    assert pd.isna(alert.acknowledged_at) and pd.isna(alert.resolved_week)
+    assert len(alerts_of(small, "nurse-01")) == len(before) + 1  # that one, nothing else
+    pd.testing.assert_frame_equal(alerts_of(small, "resident-01"), others)
+    assert reading(small, urgent_checkin, nurse, today=TODAY) == 75
+    # the person's own "what may help" is theirs: no manager's or occupational health's action
+    assert not any("offer a confidential" in item for item in result.what_may_help)
+
+    # the same week answered again, lower: the unacknowledged alert closes; higher: it reopens
+    submit_checkin(small, settings, nurse, {**OFTEN, "personal_1": "Seldom"}, today=TODAY)
+    [closed] = urgent_alerts(small, "nurse-01").itertuples()
+    assert pd.Timestamp(closed.resolved_week).date() == WEEK and closed.id == alert.id
+    assert reading(small, urgent_checkin, nurse, today=TODAY) is None
+    submit_checkin(small, settings, nurse, dict.fromkeys(PERSONAL.columns, "Always"), today=TODAY)
+    [again] = urgent_alerts(small, "nurse-01").itertuples()
+    assert again.id == alert.id and pd.isna(again.resolved_week) and "scored 100" in again.reason
+    assert "severe burnout range" in again.reason
+
+    # next week, still high, while that alert is open: no repeat (reminders follow it)
+    submit_checkin(small, settings, nurse, OFTEN, today=TODAY + timedelta(weeks=1))
+    assert len(urgent_alerts(small, "nurse-01")) == 1
+
+
+def test_a_checkin_below_the_high_range_raises_no_alert(small, settings) -> None:
+    nurse = as_viewer(small, hospital.NURSE_LOGIN)
+    before = alerts_of(small, "nurse-01")
+    result = submit_checkin(small, settings, nurse, {**OFTEN, "personal_6": "Sometimes"},
+                            today=TODAY)  # fmt: skip
+    assert result.score == pytest.approx((75 * 5 + 50) / 6) and not result.urgent
+    pd.testing.assert_frame_equal(alerts_of(small, "nurse-01"), before)
+    assert reading(small, urgent_checkin, nurse, today=TODAY) is None
+
+
+def test_an_imported_checkin_in_the_high_range_alerts_at_once(small, cli, tmp_path) -> None:
+    lines = ["pseudonym,week," + ",".join(PERSONAL.columns),
+             f"nurse-01,{WEEK}," + ",".join(["Often"] * 6),
+             f"resident-01,{WEEK}," + ",".join(["Seldom"] * 6)]  # fmt: skip
+    path = tmp_path / "checkins.csv"
+    path.write_text("\n".join(lines) + "\n")
+    cli("checkin", "import", str(path))
+    assert len(urgent_alerts(small, "nurse-01")) == 1
+    assert urgent_alerts(small, "resident-01").empty
 
 
 def test_changing_an_answer_updates_the_same_row(small, settings) -> None:

@@ -70,6 +70,8 @@ SCORES = {"Never/almost never": 0, "Seldom": 25, "Sometimes": 50, "Often": 75, "
 ANSWERS = ["Often", "Sometimes", "Always", "Seldom", "Often", "Never/almost never"]
 #: How long an assertion waits for the kernel: a take is 5 s, then measured, on a busy machine.
 EXPECT_MS = 60_000
+#: This deployment's occupational health, as the page should show it when help is needed now.
+OH_CONTACT = "Occupational health, extension 4242 (Mon-Fri 8-18)"
 #: Axe's two worst impacts: none may be found.
 SERIOUS = ("serious", "critical")
 
@@ -172,6 +174,7 @@ def visit(tmp_path_factory) -> Iterator[Visit]:
             "HUME_BASE_URL": hume.base_url,
             "TMPDIR": str(server_tmp),  # the kernel's temporary folder, searched for pictures
             "BURNOUT_UPLOAD_MAX_MB": "1",  # a small limit, so "too large" is quick to send
+            "BURNOUT_OH_CONTACT": OH_CONTACT,  # the employee assistance programme is left unset
         }
         voila = Served(url, data, tmp / "voila.log", env)
         running.callback(voila.stop)
@@ -361,7 +364,7 @@ def test_answering_the_check_in_stores_one_row_and_changing_it_updates_that_row(
     score = sum(SCORES[a] for a in ANSWERS) / 6  # 54.2: moderate, in the burnout range
     status = page.locator('[data-status="checkin"]')
     expect(status).to_contain_text(
-        "Saved: your score this week is 54 (50–74, the burnout range (moderate))."
+        "Saved: your score this week is 54, moderate (50–74, the burnout range)."
     )
     expect(status).to_have_attribute("data-kind", "done")
     visit.comms["save"] = visit.last_click()
@@ -370,8 +373,10 @@ def test_answering_the_check_in_stores_one_row_and_changing_it_updates_that_row(
     assert [row[f"personal_{k}"] for k in range(1, 7)] == [SCORES[a] for a in ANSWERS]
     assert row["source"] == "self"
 
-    tab(page, "My week")
-    expect(page.locator(".bm-week select option:checked")).to_have_text(f"{week:%d %b %Y}")
+    tab(page, "My week")  # their own week, this one, which has not ended yet
+    expect(page.locator(".bm-week select option:checked")).to_have_text(
+        f"{week:%d %b %Y} (in progress)"
+    )
     expect(page.locator('section[data-view="my-week"] h2')).to_have_text(
         f"Your week of {week:%d %b %Y}"
     )
@@ -385,11 +390,55 @@ def test_answering_the_check_in_stores_one_row_and_changing_it_updates_that_row(
     page.keyboard.press("ArrowDown")
     expect(radio(page, 5, "Always")).to_be_checked()
     save_with_keyboard(page)
-    expect(status).to_contain_text("Updated: your score this week is 58 (50–74")
+    expect(status).to_contain_text("Updated: your score this week is 58, moderate (50–74")
     [changed] = rows(engine, db.checkin, ME, week_start=week)
     assert changed["id"] == row["id"] and changed["personal_5"] == 100
     assert changed["score"] == pytest.approx(score + 25 / 6)
     assert utc(changed["answered_at"]) > utc(row["answered_at"])
+
+
+def test_a_checkin_in_the_high_range_shows_where_to_get_help_first_and_alerts_at_once(
+    visit: Visit,
+) -> None:
+    page, engine, week = visit.page, visit.engine, visit.week
+    help_now = page.locator('[data-help="now"]')
+    expect(help_now).to_have_count(0)  # 58, moderate: no signposting, and no alert
+    assert rows(engine, db.alert, ME, rule="checkin_high") == []
+
+    tab(page, "Check-in")
+    before = dict(enumerate(ANSWERS, start=1)) | {5: "Always"}  # the answers saved so far: 58
+    for question in range(1, 7):  # "Often" to all six, "I can't take it anymore" included: 75
+        answer_with_keyboard(page, question, "Often")
+    save_with_keyboard(page)
+    status = page.locator('[data-status="checkin"]')
+    expect(status).to_contain_text("Updated: your score this week is 75, high (75–99")
+    # where to get help now, above everything else on the page, announced to screen readers
+    expect(help_now).to_be_visible()
+    expect(help_now).to_have_attribute("role", "alert")
+    expect(help_now.get_by_role("heading", name="Where to get help now")).to_be_visible()
+    expect(help_now).to_contain_text(OH_CONTACT)
+    expect(help_now).to_contain_text("If you are thinking of harming yourself")
+    expect(help_now).to_contain_text("BURNOUT_EAP_CONTACT")  # unset here: the page says so
+    above = "(help, o) => !!(help.compareDocumentPosition(o) & Node.DOCUMENT_POSITION_FOLLOWING)"
+    for later in (".signed-in", ".bm-app .lm-TabBar", ".bm-checkin"):
+        assert help_now.evaluate(above, page.locator(later).first.element_handle()), later
+    # what may help is written for them: no manager's or occupational health's action
+    expect(page.locator('[data-help="checkin"]')).not_to_contain_text("offer a confidential")
+    # occupational health is alerted now, not at the weekly run
+    [alert] = rows(engine, db.alert, ME, rule="checkin_high")
+    assert alert["week_start"] == week and "scored 75" in alert["reason"]
+    assert alert["acknowledged_at"] is None and alert["resolved_week"] is None
+    shot(page, "checkin-help-now")
+    assert serious_violations(page) == []
+
+    # back to the earlier answers (58): the signposting goes, and the alert closes
+    for question, label in before.items():
+        answer_with_keyboard(page, question, label)
+    save_with_keyboard(page)
+    expect(status).to_contain_text("Updated: your score this week is 58")
+    expect(help_now).to_have_count(0)
+    [closed] = rows(engine, db.alert, ME, rule="checkin_high")
+    assert closed["id"] == alert["id"] and closed["resolved_week"] == week
 
 
 def test_consent_is_withdrawn_and_granted_at_once(visit: Visit) -> None:

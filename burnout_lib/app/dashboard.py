@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import ipywidgets as widgets
 import pandas as pd
@@ -34,7 +34,10 @@ from burnout_lib.plots import RISK_COLOURS
 from burnout_lib.privacy import access
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
 from burnout_lib.privacy.suppression import TOTAL, shown, shown_share
+from burnout_lib.risk.advice import for_person, signposting
 from burnout_lib.risk.scoring import what_scores_mean
+from burnout_lib.sources.instruments import BAND_WORDS, band_words
+from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 
 log = logging.getLogger(__name__)
@@ -46,13 +49,6 @@ MEANING_AFTER = (
     "level is a prompt for a conversation, not a diagnosis; only you and occupational health "
     "see this page's personal view."
 )
-#: What a CBI band means, as the page says it.
-BAND_WORDS = {
-    "low": "below 50",
-    "moderate": "50–74, the burnout range",
-    "high": "75–99, the burnout range",
-    "severe": "100, the burnout range",
-}
 STYLE = """
 <style>
 .bm { font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 1120px; line-height: 1.45; }
@@ -71,6 +67,9 @@ STYLE = """
 .bm .muted { color: #555; font-size: 0.85rem; }
 .bm a { color: #0b5394; text-decoration: underline; }
 .bm .demo-label { background: #fff4e5; border: 1px dashed #b35900; padding: 0 6px; }
+.bm .help-now { background: #fff8e1; border: 3px solid #b35900; padding: 0.6rem 1rem;
+                margin: 0.5rem 0 0.8rem; }
+.bm .help-now h2 { margin-top: 0.2rem; }
 /* ipywidgets greys the tabs not shown (#6d6d6d on #eee, 4.45:1, below WCAG AA's 4.5:1) and
    cuts long titles ("Consent and my data") at a fixed width */
 .bm-app .widget-tab > .lm-TabBar .lm-TabBar-tab { color: #333; flex: 0 0 auto; }
@@ -135,6 +134,33 @@ def _week_label(week: date) -> str:
     return f"{week:%d %b %Y}"
 
 
+def _week_options(weeks: list[date]) -> list[tuple[str, date]]:
+    """The week chooser's entries, newest first; the week that has not ended says so."""
+    return [
+        (_week_label(w) + (" (in progress)" if views.in_progress(w) else ""), w)
+        for w in reversed(weeks)
+    ]
+
+
+def help_now_html(settings: Settings, score: float) -> str:
+    """Where to get help now, for a person whose own check-in is in the high or severe range:
+    shown above everything else on their page, and announced to screen readers."""
+    band = cbi_band(pd.Series([score])).iloc[0]
+    items = "".join(
+        f"<li><strong>{_escape(c.name)}</strong> ({_escape(c.when)}): "
+        f'<span data-contact="{"set" if c.configured else "unset"}">{_escape(c.how)}</span></li>'
+        for c in signposting(settings)
+    )
+    return (
+        '<section class="help-now" data-help="now" role="alert" aria-labelledby="help-now">'
+        '<h2 id="help-now">Where to get help now</h2>'
+        f"<p>Your check-in scored {score:.0f}, {band_words(band)}. You do not have to wait for "
+        "anything, or cope with this alone. Occupational health has been told, and will contact "
+        "you in confidence; you can also reach out yourself:</p>"
+        f"<ul>{items}</ul></section>"
+    )
+
+
 class Dashboard:
     """The app for one signed-in viewer: the week on top, and only the tabs their role allows.
 
@@ -155,6 +181,7 @@ class Dashboard:
         self.scored: set[date] = set()
         self._filling_roles = False
         self.header = widgets.HTML()
+        self.help_now = widgets.HTML()
         self.week = widgets.Dropdown(description="Week", layout=widgets.Layout(width="260px"))
         self.unit = widgets.Dropdown(description="Unit", layout=widgets.Layout(width="320px"))
         self.role = widgets.Dropdown(description="Role", layout=widgets.Layout(width="320px"))
@@ -180,7 +207,7 @@ class Dashboard:
         self.open_status = widgets.HTML()
         self.tabs = widgets.Tab()
         self.widget = widgets.VBox(
-            [widgets.HTML(STYLE), self.header, self.week, self.tabs],
+            [widgets.HTML(STYLE), self.help_now, self.header, self.week, self.tabs],
             layout=widgets.Layout(max_width="1160px"),
         )
         self.widget.add_class("bm-app")
@@ -225,11 +252,10 @@ class Dashboard:
             self.scored = set(views.scored_weeks(connection, self.model_version_id))
             weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
             unit_names = views.units(connection, viewer)
-        self.week.options = [(_week_label(w), w) for w in reversed(weeks)]
+        self.week.options = _week_options(weeks)
         # open on the latest finished week: the current one may hold a few people's own
         # check-ins, scored as they answered, but not yet everyone's
-        finished = [w for w in self.scored if w + timedelta(days=6) < date.today()]
-        self.week.value = max(finished or self.scored)
+        self.week.value = views.last_finished(self.scored)
         self.unit.options = unit_names
         self.unit.value = unit_names[0] if unit_names else None
         self._build_tabs()
@@ -280,7 +306,10 @@ class Dashboard:
         self.consent_panel.load()
         with self.engine.connect() as connection:
             shares_face = self_service.my_consent(connection, self.viewer)["recording"].granted
+            urgent = self_service.urgent_checkin(connection, self.viewer)
         self.clip_panel.load(shares_face and self.settings.facial_channel_enabled)
+        shown = "" if urgent is None else help_now_html(self.settings, urgent)
+        self.help_now.value = shown and f'<div class="bm">{shown}</div>'
 
     def _own_week_changed(self, week: date | None) -> None:
         """After the person's own check-in, clip or consent: show the week as it now stands."""
@@ -293,7 +322,7 @@ class Dashboard:
                     self.scored = set(views.scored_weeks(connection, self.model_version_id))
                 weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
             chosen = week if week is not None and week in weeks else self.week.value
-            self.week.options = [(_week_label(w), w) for w in reversed(weeks)]
+            self.week.options = _week_options(weeks)
             if chosen in weeks:
                 self.week.value = chosen
             self.week.layout.display = None
@@ -305,6 +334,7 @@ class Dashboard:
     def _erased(self) -> None:
         """Everything about the person is gone, their account too: the page shows nothing more."""
         self.viewer = None
+        self.help_now.value = ""
         self.week.layout.display = self.tabs.layout.display = "none"
         self.header.value = (
             '<div class="bm">'
@@ -326,7 +356,15 @@ class Dashboard:
             )
         parts.append("</div>")
         if self.model_version_id is not None:
-            latest = f" · latest scored week {_week_label(max(self.scored))}" if self.scored else ""
+            latest = ""
+            if self.scored:
+                latest = f" · latest finished week {_week_label(views.last_finished(self.scored))}"
+                current = max(self.scored)
+                if views.in_progress(current):
+                    latest += (
+                        f" · week of {_week_label(current)} in progress (scored only for those "
+                        "who checked in so far)"
+                    )
             version = self.model_version_id
             parts.append(f'<div class="muted">Scores from model version {version}{latest}</div>')
         return "".join(parts)
@@ -484,7 +522,7 @@ class Dashboard:
         else:
             parts.append(
                 f'<p class="headline" data-headline="person">{level_badge(now["level"])} risk · '
-                f"{_this_week(now, self.horizon)} · what raises the early warning: "
+                f"{_this_week(now, self.horizon, own)} · what raises the early warning: "
                 f"{_escape(now['drivers'])}</p>"
             )
         fig = weekly_plots.risk_timeline(person.log, week, self.threshold)
@@ -494,31 +532,38 @@ class Dashboard:
                 {
                     "week starting": person.log["week_start"].map(_week_label),
                     "risk level": person.log["level"].map(level_badge),
-                    "this week": person.log.apply(_measured_or_estimate, axis=1),
+                    "this week": person.log.apply(_measured_or_estimate, axis=1, own=own),
                     f"early warning (next {self.horizon} weeks)": person.log["probability"].map(
                         "{:.0%}".format
                     ),
                     "what raises it": person.log["drivers"],
                 }
             ).iloc[::-1]
-            parts.append("<h3>Your weekly log</h3>")
+            parts.append("<h3>Your weekly log</h3>" if own
+                         else f"<h3>Weekly log of {_escape(pseudonym)}</h3>")  # fmt: skip
             parts.append(table_html(log_table, "risk-log", ("this week", "what raises it")))
         parts.append(figure_html(weekly_plots.expression_trends(person.expressions),
                                  "expression-trends"))  # fmt: skip
-        parts.append("<h3>Alerts and what may help</h3>")
+        parts.append("<h3>Your alerts</h3>" if own else
+                     f"<h3>Alerts about {_escape(pseudonym)} and what occupational health may "
+                     "do</h3>")  # fmt: skip
         if person.alerts.empty:
             parts.append(notice("No alerts in the last four weeks, and none open.", "no-alerts"))
         else:
-            alerts = pd.DataFrame(
-                {
-                    "week starting": person.alerts["week_start"].map(_week_label),
-                    "alert": person.alerts["rule"].map(views.RULE_NAMES),
-                    "why": person.alerts["reason"],
-                    "what may help": person.alerts["suggested_action"],
-                    "status": person.alerts["status"],
-                }
-            )
-            parts.append(table_html(alerts, "person-alerts", ("why", "what may help")))
+            columns = {
+                "week starting": person.alerts["week_start"].map(_week_label),
+                "alert": person.alerts["rule"].map(views.RULE_NAMES),
+                "why": person.alerts["reason"],
+                "status": person.alerts["status"],
+            }
+            if not own:  # occupational health's actions, never on the person's own page
+                columns["what occupational health may do"] = person.alerts["suggested_action"]
+            parts.append(table_html(pd.DataFrame(columns), "person-alerts",
+                                    ("why", "what occupational health may do")))  # fmt: skip
+        if own:
+            drivers = [] if now is None else now["driver_list"]
+            helps = "".join(f"<li>{_escape(item)}</li>" for item in for_person(drivers))
+            parts.append(f'<h3>What may help you</h3><ul data-help="week">{helps}</ul>')
         parts.append(f"<h3>What these scores mean</h3><p>{_escape(self._meaning())}</p></section>")
         return "".join(parts)
 
@@ -555,8 +600,15 @@ class Dashboard:
                 f"{level_badge(level)} {shown(team.levels.at[week, level])}"
                 for level in db.RISK_LEVELS
             )
+            estimated = team.estimated.get(week)
+            if estimated is None or pd.isna(estimated):
+                of_them = " (some may be the model's estimates for a week they skipped)"
+            elif estimated == 0:
+                of_them = " (all from their own check-ins)"
+            else:
+                of_them = f" ({int(estimated):,} of them estimates for a week they skipped)"
             parts.append(
-                f'<p class="headline" data-headline="team">{team.scored:,} staff scored · '
+                f'<p class="headline" data-headline="team">{team.scored:,} staff scored{of_them} · '
                 f"{counts}</p>"
             )
             if team.unit_alerts:
@@ -605,6 +657,7 @@ def _team_tables(team: views.TeamWeeks) -> str:
         {
             "week starting": [_week_label(w) for w in levels.index],
             "staff scored": levels[TOTAL].map(shown),
+            "of them estimates": team.estimated.reindex(levels.index).map(shown),
             **{f"{level} risk": levels[level].map(shown) for level in db.RISK_LEVELS},
             "check-ins answered": [
                 "hidden" if pd.isna(n) or pd.isna(t) else f"{int(t - n):,} of {int(t):,}"
@@ -646,24 +699,24 @@ def _benchmark_text(team: views.TeamWeeks) -> str:
     )
 
 
-def _this_week(row: pd.Series, horizon: int) -> str:
+def _this_week(row: pd.Series, horizon: int, own: bool = True) -> str:
     """The week's fact (their own answer and its band) or, without one, the model's estimate, then
     the early warning: never one mistaken for the other."""
     warning = (
         f"early warning: {row['probability']:.0%} chance of a check-in of 50 or more within the "
         f"next {horizon} weeks"
     )
-    return f"{_measured_or_estimate(row)} · {warning}"
+    return f"{_measured_or_estimate(row, own)} · {warning}"
 
 
-def _measured_or_estimate(row: pd.Series) -> str:
+def _measured_or_estimate(row: pd.Series, own: bool = True) -> str:
     if pd.isna(row["checkin_score"]):
         estimate = row.get("estimate_probability")
         if estimate is None or pd.isna(estimate):
             return "no check-in this week (no estimate)"
         return (
-            f"no check-in this week: estimate, not your answer: {estimate:.0%} likely in the "
-            "burnout range"
+            f"no check-in this week: estimate, not {'your' if own else 'their'} answer: "
+            f"{estimate:.0%} likely in the burnout range"
         )
     return (
         f"this week, measured: {_score(row['checkin_score'])} ({BAND_WORDS[row['measured_band']]})"

@@ -37,7 +37,8 @@ from burnout_lib.errors import (
 )
 from burnout_lib.privacy.accounts import STAFF, Viewer, viewer_for
 from burnout_lib.privacy.consent import ErasureReport, erase_person, has_consent, set_consent
-from burnout_lib.risk.alerts import helpful_actions
+from burnout_lib.risk.advice import URGENT_SCORE, for_person
+from burnout_lib.risk.alerts import raise_checkin_alerts
 from burnout_lib.risk.scoring import monday, score_people
 from burnout_lib.sources.checkins import store_checkins, validate_rows
 from burnout_lib.sources.instruments import PERSONAL, WORK, Item
@@ -168,6 +169,28 @@ def checkin_form(
     )
 
 
+def urgent_checkin(
+    connection: Connection, viewer: Viewer, today: date | None = None
+) -> float | None:
+    """The signed-in person's check-in score of this week or last when it is in the high or
+    severe range (their page then shows where to get help now, above everything else); else
+    None."""
+    account = own_account(connection, viewer)
+    current = monday(_today(today))
+    latest = connection.execute(
+        select(db.checkin.c.score)
+        .where(
+            db.checkin.c.staff_id == account.staff_id,
+            db.checkin.c.week_start >= current - timedelta(weeks=1),
+            db.checkin.c.week_start <= current,
+            db.checkin.c.score.is_not(None),
+        )
+        .order_by(db.checkin.c.week_start.desc())
+        .limit(1)
+    ).scalar()
+    return float(latest) if latest is not None and latest >= URGENT_SCORE else None
+
+
 @dataclass(frozen=True)
 class CheckinResult:
     """What a submitted check-in stored, and what the person's week now says."""
@@ -187,6 +210,12 @@ class CheckinResult:
     what_may_help: tuple[str, ...] = field(default_factory=tuple)
     #: one plain sentence about the early warning (or why there is none yet)
     message: str = ""
+
+    @property
+    def urgent(self) -> bool:
+        """In the high or severe range: the page shows where to get help now, and occupational
+        health was alerted when the answers were stored."""
+        return self.score >= URGENT_SCORE
 
 
 def _refuse_closed_week(week: date, current: date) -> None:
@@ -264,6 +293,7 @@ def submit_checkin(
             )
         ).first()
         store_checkins(connection, rows)
+        raise_checkin_alerts(connection, rows)
         return earlier is not None
 
     replaced = write_transaction(engine, store, f"storing {account.pseudonym}'s check-in")
@@ -326,7 +356,7 @@ def _rescore(engine: Engine, settings: Settings, account: Viewer, week: date) ->
             else "Your early warning could not be updated just now; it will be at the next "
             "weekly run."
         )
-        return {"what_may_help": tuple(helpful_actions()),
+        return {"what_may_help": tuple(for_person()),
                 "message": f"Your answers are stored. {why}"}  # fmt: skip
     with engine.connect() as connection:
         horizon = connection.execute(
@@ -338,7 +368,7 @@ def _rescore(engine: Engine, settings: Settings, account: Viewer, week: date) ->
         "probability": float(row["probability"]),
         "level": str(row["level"]),
         "drivers": tuple(d["driver"] for d in drivers),
-        "what_may_help": tuple(helpful_actions(drivers)),
+        "what_may_help": tuple(for_person(drivers)),
         "message": f"Your answers are stored and your early warning is updated: "
         f"{float(row['probability']):.0%} chance of a check-in of 50 or more within "
         f"{horizon or settings.warning_horizon_weeks} weeks; risk level {row['level']}.",
@@ -349,9 +379,11 @@ def _rescore(engine: Engine, settings: Settings, account: Viewer, week: date) ->
 
 
 WHO_SEES = (
-    "You, on your own page. The early-warning model uses it for you. Your manager and analysts "
-    "see only team figures about 5 or more people, never yours. Occupational health sees your "
-    "page only when they open it from an alert about you, and every opening is logged."
+    "You, on your own page. Occupational health sees your page only when they open it from an "
+    "alert about you, and every opening is logged. The early-warning model uses it to score "
+    "you, and learns from everyone's data, yours included, under pseudonyms. Analysts study it "
+    "under your pseudonym (never your name) to check and improve the model and the team "
+    "figures. Your manager sees only team figures about 5 or more people, never yours."
 )
 #: Per channel: its name, what is stored, and who else handles it.
 CHANNEL_WORDS: dict[str, dict[str, str]] = {

@@ -24,15 +24,9 @@ from burnout_lib.app.choices import ChoiceGroup
 from burnout_lib.config import Settings
 from burnout_lib.errors import BurnoutError
 from burnout_lib.privacy.accounts import Viewer
+from burnout_lib.sources.instruments import band_words
 
 log = logging.getLogger(__name__)
-
-BAND_WORDS = {
-    "low": "below 50, under the burnout range",
-    "moderate": "50–74, the burnout range (moderate)",
-    "high": "75–99, the burnout range (high)",
-    "severe": "100, the burnout range (severe)",
-}
 
 
 def _status(text: str, name: str, kind: str = "info") -> str:
@@ -113,8 +107,11 @@ class CheckinPanel(_Panel):
         closes = f"{form.closes:%A %d %b}"
         lines = [
             f"<h2>Your check-in for the week of {form.week:%d %b %Y}</h2>",
-            "<p>About a minute. Think of the last four weeks. You can change your answers until "
-            f"{closes}; only you (and occupational health, from an alert about you) see them.</p>",
+            "<p>About a minute. Think of this past week. You can change your answers until "
+            f"{closes}. You see them on your page; occupational health sees them only when it "
+            "opens your page from an alert about you (each opening is logged); the early-warning "
+            "model and the analysts' studies use them under your pseudonym, never your name. "
+            "Your manager sees only team figures about 5 or more people.</p>",
         ]
         if not form.consent:
             lines.append(
@@ -123,8 +120,8 @@ class CheckinPanel(_Panel):
                 "<em>Consent and my data</em> to answer.</p>"
             )
         if form.score is not None:
-            lines.append(f"<p>Your saved answers score <strong>{form.score:.0f}</strong> "
-                         f"({BAND_WORDS[form.band]}).</p>")  # fmt: skip
+            lines.append(f"<p>Your saved answers score <strong>{form.score:.0f}</strong>, "
+                         f"{band_words(form.band)}.</p>")  # fmt: skip
         self.intro.value = f'<div class="bm">{"".join(lines)}</div>'
         self.questions = {}
         boxes = []
@@ -156,8 +153,8 @@ class CheckinPanel(_Panel):
             )
             said = "Updated" if result.replaced else "Saved"
             text = (
-                f"{said}: your score this week is {result.score:.0f} "
-                f"({BAND_WORDS[result.band]}). {result.message}"
+                f"{said}: your score this week is {result.score:.0f}, "
+                f"{band_words(result.band)}. {result.message}"
             )
             helps = "".join(f"<li>{html.escape(item)}</li>" for item in result.what_may_help)
             self.help.value = (

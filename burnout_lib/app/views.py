@@ -23,8 +23,9 @@ from tqdm.auto import tqdm
 from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import NotFound
 from burnout_lib.privacy import access, published
-from burnout_lib.privacy.accounts import Viewer
+from burnout_lib.privacy.accounts import STAFF, Viewer
 from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.risk.advice import driver_phrases
 from burnout_lib.risk.features import BASELINE_WEEKS
 from burnout_lib.sources import survey
 from burnout_lib.sources.instruments import BURNOUT_CUTOFF
@@ -38,6 +39,7 @@ RULE_NAMES: dict[str, str] = {
     "first_high": "high risk for the first time",
     "sustained": "moderate or high for 3 weeks running",
     "rising_fast": "risk rising fast",
+    "checkin_high": "own check-in in the high or severe range",
     "reminder": "still in the burnout range, alert not yet acknowledged",
     "unit_high_share": "unit's share at high risk well above usual",
 }
@@ -68,6 +70,19 @@ def scored_weeks(connection: Connection, model_version_id: int) -> list[date]:
         .order_by(db.weekly_risk.c.week_start)
     )
     return [as_date(week) for week in connection.execute(query).scalars()]
+
+
+def in_progress(week: date, today: date | None = None) -> bool:
+    """True while the week has not ended: it holds only the people who checked in so far
+    (scored as they answered), not yet everyone's week."""
+    return week + timedelta(days=7) > (today or date.today())
+
+
+def last_finished(weeks: list[date] | set[date], today: date | None = None) -> date | None:
+    """The latest of `weeks` that has ended: what team views and reports open on. Only when no
+    week has ended yet, the week in progress."""
+    finished = [week for week in weeks if not in_progress(week, today)]
+    return max(finished or weeks, default=None)
 
 
 def checkin_weeks(connection: Connection) -> list[date]:
@@ -115,7 +130,8 @@ class PersonWeeks:
     role: str
     week: date
     #: week_start, level, probability (the early warning), estimate_probability (weeks without
-    #: a check-in), checkin_score, work_score, drivers (plain words), measured_band (the CBI
+    #: a check-in), checkin_score, work_score, drivers (plain words; for the reader: "your" on
+    #: their own page), driver_list (as stored: driver and effect), measured_band (the CBI
     #: band of their own answer; missing in a week they did not answer)
     log: pd.DataFrame
     #: week_start, fatigue, protective, fatigue_baseline, protective_baseline
@@ -156,14 +172,21 @@ def person_weeks(
         unit=person.unit,
         role=person.role,
         week=week,
-        log=_person_log(connection, person.id, first, week, model_version_id),
+        log=_person_log(
+            connection, person.id, first, week, model_version_id, own=viewer.role == STAFF
+        ),
         expressions=_person_expressions(connection, person.id, first, week),
         alerts=_person_alerts(connection, person.id, week),
     )
 
 
 def _person_log(
-    connection: Connection, staff_id: int, first: date, last: date, model_version_id: int
+    connection: Connection,
+    staff_id: int,
+    first: date,
+    last: date,
+    model_version_id: int,
+    own: bool = False,
 ) -> pd.DataFrame:
     risk, checkin = db.weekly_risk, db.checkin
     query = (
@@ -190,9 +213,8 @@ def _person_log(
     )
     log = _read(connection, query)
     log["measured_band"] = cbi_band(log["checkin_score"].astype(float))
-    log["drivers"] = log["drivers"].map(
-        lambda found: ", ".join(d["driver"] for d in found or []) or "—"
-    )
+    log["driver_list"] = log["drivers"].map(lambda found: list(found or []))
+    log["drivers"] = log["driver_list"].map(lambda found: driver_phrases(found, own))
     return log
 
 
@@ -318,6 +340,15 @@ class TeamWeeks:
         """Share of answered check-ins at or above the CBI cut-off, per week (NA where hidden)."""
         answered = self.checkins["burnt out"] + self.checkins["not burnt out"]
         return (self.checkins["burnt out"] / answered).astype("Float64")
+
+    @property
+    def estimated(self) -> pd.Series:
+        """People scored without a check-in of their own, per week (the model's estimate for a
+        week they skipped): staff scored minus check-ins answered, NA where either is hidden
+        and, like every shown count, unless it is 0 or at least the floor."""
+        answered = (self.checkins[TOTAL] - self.checkins["not answered"]).reindex(self.levels.index)
+        found = (self.levels[TOTAL] - answered).astype("Float64")
+        return found.where((found == 0) | (found >= self.floor))
 
     @property
     def completion(self) -> pd.Series:

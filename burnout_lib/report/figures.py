@@ -30,6 +30,8 @@ RULE_ACTIONS: dict[str, str] = {
     "colleague",
     "sustained": "review rota, rest between shifts and protected breaks with the person",
     "rising_fast": "an early, voluntary check-in before it becomes a crisis",
+    "checkin_high": "contact the person in confidence within one working day: offer support "
+    "and the employee assistance programme, and check their safety",
     "reminder": "follow up the open alert: offer the conversation with occupational health again",
 }
 OPEN_ALERT_WEEKS = 3
@@ -37,13 +39,19 @@ OPEN_ALERT_WEEKS = 3
 TREND_WEEKS = 8
 
 
-def last_scored_week(connection: Connection) -> date:
-    """The latest week the live model has scored: what a report is about when no week is named."""
+def last_scored_week(connection: Connection, today: date | None = None) -> date:
+    """The latest finished week the live model has scored: what a report is about when no week
+    is named. The week in progress holds only the few people who checked in so far."""
     version = views.live_scored_model(connection)
     weeks = views.scored_weeks(connection, version) if version is not None else []
-    if not weeks:
-        raise NotFound("no week has been scored yet (`burnout score --week YYYY-MM-DD`)")
-    return weeks[-1]
+    finished = [week for week in weeks if not views.in_progress(week, today)]
+    if not finished:
+        said = " (only the week in progress so far)" if weeks else ""
+        raise NotFound(
+            f"no finished week has been scored yet{said}: name one with `week`, or score one "
+            "with `burnout score --week YYYY-MM-DD`"
+        )
+    return finished[-1]
 
 
 @dataclass

@@ -4,6 +4,9 @@ Rules for a person:
 - `first_high`: at high risk for the first time (under any model version);
 - `sustained`: moderate or high for 3 weeks running;
 - `rising_fast`: the early-warning probability up by 30 percentage points or more over 4 weeks;
+- `checkin_high`: their own check-in is in the high or severe range (75 or more), raised when
+  the check-in is stored (`raise_checkin_alerts`), not at the weekly run; closed again if they
+  change that week's answers to below 75 before anyone acknowledged it;
 - `reminder`: still in the burnout range (high risk, or their own check-in at 50 or more) every
   4 weeks running while their alert is open and nobody has acknowledged it.
 A person's alert stays open until someone acknowledges it or their level falls back to low (the
@@ -22,16 +25,21 @@ re-running a week never duplicates them, and an acknowledgement is kept.
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import NotFound
-from burnout_lib.sources import survey
+from burnout_lib.risk.advice import (
+    URGENT_ACTION,
+    URGENT_SCORE,
+    driver_phrases,
+    for_occupational_health,
+)
+from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
 
@@ -43,45 +51,12 @@ REMINDER_WEEKS = 4
 LOOKBACK_WEEKS = 52
 UNIT_BASELINE_WEEKS = 8
 UNIT_EXCESS = 0.10
-
-#: What may help, by main driver of a person's risk.
-DRIVER_ACTIONS: dict[str, str] = {
-    "fatigue-related expressions": "review the rota and rest between shifts; protect breaks",
-    "calm and content expressions": "make time for something restorative outside work",
-    "recent check-in scores": "offer a confidential conversation with occupational health",
-    "missed check-ins": "a gentle, voluntary check-in from a trusted colleague",
-}
-
-
-def helpful_actions(drivers: list[dict] | None = None) -> list[str]:
-    """What may help a person, one item each: from their main drivers (`weekly_risk.drivers`),
-    then what colleagues found helpful."""
-    actions = []
-    for driver in drivers or []:
-        action = DRIVER_ACTIONS.get(driver.get("driver", ""))
-        if action and action not in actions:
-            actions.append(action)
-    return [*actions, *what_colleagues_found_helpful()]
+CHECKIN_HIGH = "checkin_high"
 
 
 def suggested_actions(drivers: list[dict] | None = None) -> str:
-    """Actions for a person, as an alert states them: `helpful_actions` in one line."""
-    return "; ".join(helpful_actions(drivers))
-
-
-@functools.cache
-def what_colleagues_found_helpful() -> tuple[str, ...]:
-    """The published resources and coping behaviour, read once per process (every alert
-    quotes them)."""
-    resources = survey.helpful_resources()
-    resources = resources[resources["resource"] != "none"].nlargest(3, "percent")
-    coping = survey.coping().nlargest(1, "percent")
-    found = [
-        f"{row.resource} ({row.percent}% of NYC healthcare workers would find it helpful)"
-        for row in resources.itertuples()
-    ]
-    found += [f"{row.behaviour} ({row.percent}% used it to cope)" for row in coping.itertuples()]
-    return tuple(found)
+    """What occupational health may do for a person, as an alert states it: one line."""
+    return "; ".join(for_occupational_health(drivers))
 
 
 def _history(
@@ -128,11 +103,13 @@ def _ever_high_before(engine: Engine, week: date) -> set[int]:
 
 
 def _open_before(engine: Engine, week: date) -> pd.DataFrame:
-    """People's alerts raised before `week` and still open in it: `staff_id`, `week_start`."""
+    """People's alerts raised before `week` (or, for their own check-in, in it) and still open
+    in it: `staff_id`, `week_start`."""
     alert = db.alert
     query = select(alert.c.staff_id, alert.c.week_start).where(
         alert.c.staff_id.is_not(None),
-        alert.c.week_start < week,
+        (alert.c.week_start < week)
+        | ((alert.c.week_start == week) & (alert.c.rule == CHECKIN_HIGH)),
         alert.c.acknowledged_at.is_(None),
         (alert.c.resolved_week.is_(None)) | (alert.c.resolved_week > week),
     )
@@ -218,8 +195,8 @@ def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dic
             seen = acknowledged.get(staff_id)
             if run and run % REMINDER_WEEKS == 0 and (seen is None or seen < started):
                 reason = (
-                    f"in the burnout range for {run} weeks running, and nobody has "
-                    "acknowledged their alert yet"
+                    f"in the burnout range for {run} weeks running; the alert has not been "
+                    "acknowledged yet"
                 )
                 found.append(("reminder", reason))
         elif _handled(acknowledged.get(staff_id), levels.loc[staff_id], week):
@@ -242,7 +219,7 @@ def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dic
                 )
                 found.append(("rising_fast", reason))
         drivers = row["drivers"] or []
-        because = ", ".join(d["driver"] for d in drivers)
+        because = driver_phrases(drivers) if drivers else ""
         for rule, reason in found:
             alerts.append(
                 {
@@ -257,6 +234,72 @@ def person_alerts(engine: Engine, week: date, model_version_id: int) -> list[dic
                 }
             )
     return alerts
+
+
+def raise_checkin_alerts(connection: Connection, checkins: pd.DataFrame) -> int:
+    """Inside the transaction that stored `checkins` (`staff_id`, `week_start`, `score`): alert
+    occupational health at once to each check-in in the high or severe range, unless that
+    person's earlier such alert is still open; close a week's unacknowledged one whose answers
+    were changed to below it. Returns how many alerts were raised or refreshed."""
+    rows = checkins.dropna(subset=["score"])
+    if rows.empty:
+        return 0
+    alert = db.alert
+    urgent = rows[rows["score"] >= URGENT_SCORE]
+    for row in rows[rows["score"] < URGENT_SCORE].itertuples():
+        connection.execute(
+            update(alert)
+            .where(
+                alert.c.subject == f"staff:{int(row.staff_id)}",
+                alert.c.week_start == row.week_start,
+                alert.c.rule == CHECKIN_HIGH,
+                alert.c.acknowledged_at.is_(None),
+                alert.c.resolved_week.is_(None),
+            )
+            .values(resolved_week=row.week_start)
+        )
+    if urgent.empty:
+        return 0
+    ids = [int(i) for i in urgent["staff_id"]]
+    units = dict(
+        connection.execute(
+            select(db.staff.c.id, db.staff.c.unit).where(db.staff.c.id.in_(ids))
+        ).all()
+    )
+    still_open = {
+        (int(staff_id), _as_date(week))
+        for staff_id, week in connection.execute(
+            select(alert.c.staff_id, alert.c.week_start).where(
+                alert.c.staff_id.in_(ids),
+                alert.c.rule == CHECKIN_HIGH,
+                alert.c.acknowledged_at.is_(None),
+                alert.c.resolved_week.is_(None),
+            )
+        )
+    }
+    raised = []
+    for row in urgent.itertuples():
+        staff_id, week = int(row.staff_id), _as_date(row.week_start)
+        if any(who == staff_id and earlier < week for who, earlier in still_open):
+            continue  # no repeat while their earlier one is open: reminders follow it
+        band = cbi_band(pd.Series([float(row.score)])).iloc[0]
+        raised.append(
+            {
+                "staff_id": staff_id,
+                "unit": units.get(staff_id),
+                "subject": f"staff:{staff_id}",
+                "week_start": week,
+                "rule": CHECKIN_HIGH,
+                "level": "high",
+                "reason": f"their own check-in this week scored {float(row.score):.0f}, in the "
+                f"{band} burnout range",
+                "suggested_action": f"{URGENT_ACTION}; {suggested_actions()}",
+                "resolved_week": None,  # answered below it earlier this week, and now again above
+            }
+        )
+    if raised:
+        db.upsert(connection, alert, pd.DataFrame(raised), ("subject", "week_start", "rule"))
+    return len(raised)
 
 
 def resolve_fallen_back(engine: Engine, week: date, model_version_id: int) -> int:

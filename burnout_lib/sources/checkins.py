@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,6 +263,17 @@ def store_checkins(connection: Connection, rows: pd.DataFrame) -> int:
     return db.upsert(connection, db.checkin, rows, ("staff_id", "week_start"))
 
 
+def _store_then(
+    connection: Connection,
+    rows: pd.DataFrame,
+    then: Callable[[Connection, pd.DataFrame], object] | None,
+) -> int:
+    written = store_checkins(connection, rows)
+    if then is not None:
+        then(connection, rows)
+    return written
+
+
 def _people(engine: Engine, pseudonyms) -> dict[str, tuple[int, bool]]:
     """pseudonym -> (staff id, check-in consent granted) for the pseudonyms in the file."""
     query = (
@@ -284,8 +296,15 @@ def _people(engine: Engine, pseudonyms) -> dict[str, tuple[int, bool]]:
     return found
 
 
-def import_checkins(engine: Engine, path: Path, skip_invalid: bool = False) -> ImportReport:
-    """Validate and store a check-in file in one transaction; see the module docstring."""
+def import_checkins(
+    engine: Engine,
+    path: Path,
+    skip_invalid: bool = False,
+    then: Callable[[Connection, pd.DataFrame], object] | None = None,
+) -> ImportReport:
+    """Validate and store a check-in file in one transaction; see the module docstring. `then`
+    runs in the same transaction on the stored rows (the CLI raises the check-ins' urgent
+    alerts with it, so they are raised with the answers or not at all)."""
     db.require_schema(engine)
     path = Path(path)
     rows, report = validate(engine, path)
@@ -294,7 +313,7 @@ def import_checkins(engine: Engine, path: Path, skip_invalid: bool = False) -> I
     if len(rows):
         report.written = write_transaction(
             engine,
-            lambda connection: store_checkins(connection, rows),
+            lambda connection: _store_then(connection, rows, then),
             f"importing check-ins from {path.name}",
         )
     report.imported = len(rows)

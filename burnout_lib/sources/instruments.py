@@ -122,6 +122,21 @@ def score(answers: pd.DataFrame, scale: Scale = PERSONAL) -> pd.Series:
     )
 
 
+#: What each CBI band means, as pages say it after a score: "54, moderate (50–74, the burnout
+#: range)".
+BAND_WORDS = {
+    "low": "below 50, under the burnout range",
+    "moderate": "50–74, the burnout range",
+    "high": "75–99, the burnout range",
+    "severe": "100, the burnout range",
+}
+
+
+def band_words(band: str) -> str:
+    """A band and what it means, for a sentence: "moderate (50–74, the burnout range)"."""
+    return f"{band} ({BAND_WORDS[band]})"
+
+
 def level(scores: pd.Series) -> pd.Series:
     """The CBI band of each score: low (<50), moderate (50–74), high (75–99), severe (100)."""
     bounds = [low for low, _ in LEVELS[1:]]

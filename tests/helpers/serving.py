@@ -84,6 +84,7 @@ class Served:
         env: dict[str, str] | None = None,
         workers: int = 1,
     ) -> None:
+        self.db_url = db_url
         self.port = free_port()
         while workers > 1 and not all(_free(self.port + k) for k in range(1, workers)):
             self.port = free_port()
