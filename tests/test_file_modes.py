@@ -124,3 +124,14 @@ def test_erasure_leaves_the_shared_tables_it_rewrites_owner_only(engine, setting
     assert not list(settings.data_dir.glob(".*.tmp")) and not list(
         settings.data_dir.glob(".erasing-*")
     )
+
+
+def test_a_mock_hospitals_frames_and_latent_truth_are_owner_only(engine, settings) -> None:
+    write_mock(engine, settings, MockSpec(staff=12, weeks=3, seed=5), progress=False)
+    tables = sorted(settings.frames_dir.glob("*/frames-mock.parquet"))
+    assert tables, "some mock people shared recordings"
+    assert mode(settings.frames_dir) == 0o700
+    for table in tables:
+        assert (mode(table.parent), mode(table)) == (0o700, 0o600), table
+    assert mode(settings.mock_truth_path) == 0o600
+    assert not list(settings.data_dir.rglob(".*.tmp")), "no temporary file left behind"

@@ -63,6 +63,7 @@ from burnout_lib.sources.hume.frames import (
     probe_duration,
 )
 from burnout_lib.store import db
+from burnout_lib.store.private_files import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -343,8 +344,7 @@ def _check_upload(files: list[tuple[str, bytes]], settings: Settings) -> None:
 
 def _decode(settings: Settings, pseudonym: str, files: list[tuple[str, bytes]]) -> list[Frame]:
     """Every frame of the files, decoded from a private folder that is deleted before return."""
-    uploads = settings.person_dir(pseudonym) / UPLOADS
-    uploads.mkdir(parents=True, exist_ok=True)
+    uploads = private_dir(settings.person_dir(pseudonym) / UPLOADS, top=settings.data_dir)
     _remove_stale(uploads)
     folder = Path(tempfile.mkdtemp(prefix="decode-", dir=uploads))
     try:

@@ -48,6 +48,7 @@ from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.nyc_survey import STRESSOR_PREVALENCE
 from burnout_lib.sources.instruments import PERSONAL, score
 from burnout_lib.store import db
+from burnout_lib.store.private_files import private_dir, replacing
 from burnout_lib.store.transactions import write_transaction
 
 DEFAULT_START = date(2026, 1, 5)
@@ -529,12 +530,9 @@ def _write_frames(settings: Settings, frames: pd.DataFrame) -> None:
     starts = np.flatnonzero(np.r_[True, people[1:] != people[:-1]])
     ends = np.r_[starts[1:], len(people)]
     for start, end in zip(starts, ends, strict=True):
-        folder = settings.person_dir(str(people[start]))
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "frames-mock.parquet"
-        temp = target.with_name(f".{target.name}.tmp")
-        pq.write_table(table.slice(start, end - start), temp)
-        temp.replace(target)
+        folder = private_dir(settings.person_dir(str(people[start])), top=settings.data_dir)
+        with replacing(folder / "frames-mock.parquet") as temp:
+            pq.write_table(table.slice(start, end - start), temp)
 
 
 def _merged_truth(settings: Settings, truth: pd.DataFrame) -> pd.DataFrame:
@@ -547,6 +545,6 @@ def _merged_truth(settings: Settings, truth: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_atomic(frame: pd.DataFrame, path) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(temp, index=False)
-    temp.replace(path)
+    """The latent truth names people: owner-only, like every file about them."""
+    with replacing(path) as temp:
+        frame.to_parquet(temp, index=False)
