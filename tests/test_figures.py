@@ -4,9 +4,11 @@ notebook in test_notebook_weekly_report.py."""
 from datetime import date, timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import select
 
-from burnout_lib.report.figures import TREND_WEEKS, weekly_report
+from burnout_lib.errors import NotFound
+from burnout_lib.report.figures import TREND_WEEKS, last_scored_week, weekly_report
 from burnout_lib.report.sections import alert_tables, sparkline
 from burnout_lib.risk.scoring import last_complete_week
 from burnout_lib.store import db
@@ -17,6 +19,20 @@ from helpers import small_hospital as H
 def test_the_last_complete_week() -> None:
     assert last_complete_week(date(2026, 11, 23)) == date(2026, 11, 16)  # a Monday
     assert last_complete_week(date(2026, 11, 29)) == date(2026, 11, 16)  # a Sunday
+
+
+def test_a_report_names_no_week_in_progress_unless_asked(engine) -> None:
+    """The week that has not ended holds only those who checked in so far: a report about
+    "the latest week" is about the last finished one."""
+    H.build(engine)
+    with engine.connect() as connection:
+        assert last_scored_week(connection) == H.LAST
+        # on the Thursday of the hospital's last scored week, that week is still in progress
+        thursday = H.LAST + timedelta(days=3)
+        assert last_scored_week(connection, today=thursday) == H.LAST - timedelta(weeks=1)
+        assert last_scored_week(connection, today=H.LAST + timedelta(days=7)) == H.LAST
+        with pytest.raises(NotFound, match="only the week in progress so far"):
+            last_scored_week(connection, today=H.SCORED[0] + timedelta(days=1))
 
 
 SUSTAINED_ACTION = "talk with them about workload this week"
