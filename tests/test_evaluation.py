@@ -1,6 +1,8 @@
 """`burnout evaluate`: the early warning measured on the weeks after a cut-off only, beside
-simple baselines, on a 400-staff × 40-week mock hospital."""
+simple baselines, on a 400-staff × 40-week mock hospital; and the feature set it chooses for
+`burnout train` (the facial channel only where it improved the early warning), on a small one."""
 
+import dataclasses
 import datetime as dt
 import subprocess
 
@@ -11,15 +13,18 @@ import pytest
 from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
+from burnout_lib.risk import feature_choice as fc
 from burnout_lib.risk.evaluation import (
     CHECKIN_AT_40,
     CHECKIN_MODEL,
     MODEL,
     TREND,
+    choose_feature_set,
+    decide,
     evaluate,
     first_crossings,
 )
-from burnout_lib.risk.features import weekly_features
+from burnout_lib.risk.features import FACIAL_FEATURES, warning_labels, weekly_features
 from burnout_lib.risk.scoring import consented_features
 from burnout_lib.store.db import init_db, make_engine
 
@@ -163,3 +168,144 @@ def test_cli_prints_the_evaluation(hospital) -> None:
     assert wrong.returncode == 2 and "outside 1 to 26" in wrong.stderr
     early = burnout("evaluate", "--train-until", str(DEFAULT_START))
     assert early.returncode == 1 and "choose a later cut-off" in early.stderr
+
+
+# --- the feature set `burnout train` and the demo train -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A 60-staff × 20-week mock hospital: just enough weeks to evaluate a 4-week early warning."""
+    root = tmp_path_factory.mktemp("choice")
+    settings = load_settings(db=f"sqlite:///{root / 'h.db'}", data_dir=root / "data")
+    engine = make_engine(settings.db_url)
+    init_db(engine)
+    write_mock(engine, settings, MockSpec(staff=60, weeks=20, seed=4), progress=False)
+    yield settings, consented_features(engine, weekly_features(engine))
+    engine.dispose()
+
+
+def facial_noise(features: pd.DataFrame) -> pd.DataFrame:
+    """The facial channel made useless: each person-week gets another person-week's expression
+    features, drawn at random, so they say nothing about anyone's burnout."""
+    noisy = features.copy()
+    columns = list(FACIAL_FEATURES)
+    order = np.random.default_rng(0).permutation(len(noisy))
+    noisy[columns] = noisy[columns].to_numpy()[order]
+    return noisy
+
+
+def test_a_facial_channel_that_is_noise_is_left_out(small) -> None:
+    settings, features = small
+    choice = choose_feature_set(facial_noise(features), 4, settings)
+    assert (choice.feature_set, choice.keeps_facial) == ("checkin", False)
+    assert choice.outcome in (fc.NO_BETTER, fc.WORSE), choice.statement
+    # the evaluation's own sentence and figures, from the same held-out comparison
+    assert choice.statement == choice.evaluation.facial_statement
+    low, high = choice.figures["difference_ci95"]
+    assert not low > 0 and f"{low:+.3f} to {high:+.3f}" in choice.statement
+    assert choice.figures["bootstrap_rounds"] == 200 and choice.figures["person_weeks"] > 100
+    said = "did not improve" if choice.outcome == fc.NO_BETTER else "made the early warning worse"
+    record = choice.record()
+    assert (record["feature_set"], record["against_evaluation"]) == ("checkin", False)
+    assert fc.live_model_sentence(record) == (
+        "The live model uses weekly check-ins only: on this hospital's data the facial channel "
+        + ("did not improve the early warning." if said == "did not improve" else f"{said}.")
+    )
+    assert record["reason"].startswith("the facial channel is left out because it ")
+    # asked for against it: recorded as such, and said so
+    asked = choice.record("full", asked_by="asked for by --feature-set full")
+    assert asked["against_evaluation"] and asked["reason"] == "asked for by --feature-set full"
+    assert asked["evaluation"] == choice.statement
+    assert fc.live_model_sentence(asked).startswith(
+        "The live model uses weekly check-ins and facial expression scores, although on this "
+        "hospital's data the facial channel "
+    )
+    assert fc.against_line(7, {"channels": asked}) == (
+        "model 7 uses weekly check-ins and facial expression scores against its evaluation "
+        f"(asked for by --feature-set full): {choice.statement}"
+    )
+    assert fc.against_line(7, {"channels": record}) is None
+
+
+def test_a_facial_channel_that_sees_burnout_coming_is_kept(small) -> None:
+    settings, features = small
+    telling = features.copy()
+    ahead = warning_labels(features, 4).astype(float).to_numpy()
+    noise = np.random.default_rng(1).normal(0, 0.2, len(features))
+    telling["fatigue"] = np.where(telling["fatigue"].notna(), ahead + noise, np.nan)
+    choice = choose_feature_set(telling, 4, settings, bootstrap_rounds=50)
+    assert (choice.feature_set, choice.outcome) == ("full", fc.IMPROVED), choice.statement
+    assert choice.statement.startswith("The facial channel improved early warning on your data")
+    assert choice.figures["difference_ci95"][0] > 0
+    assert fc.live_model_sentence(choice.record()) == (
+        "The live model uses weekly check-ins and facial expression scores: on this hospital's "
+        "data the facial channel improved the early warning."
+    )
+
+
+def test_the_choice_is_what_burnout_evaluate_says(small) -> None:
+    """The same comparison: `evaluate` of the full set with the deployment's settings decides."""
+    settings, features = small
+    evaluated = evaluate(features, None, 4, "full", bootstrap_rounds=40,
+                         high_precision=settings.high_risk_precision)  # fmt: skip
+    chosen = choose_feature_set(features, 4, settings, bootstrap_rounds=40)
+    assert decide(evaluated) == chosen
+    assert chosen.statement == evaluated.facial_statement
+    assert chosen.feature_set == ("full" if evaluated.facial.outcome == fc.IMPROVED else "checkin")
+
+
+def test_decide_keeps_the_facial_channel_only_when_its_interval_is_above_zero(evaluation):
+    choice = decide(evaluation)
+    low = evaluation.facial.low
+    assert choice.keeps_facial == (low > 0) and choice.statement == evaluation.facial_statement
+    assert choice.figures["train_until"] == CUTOFF.isoformat()
+
+
+def test_without_an_evaluation_the_choice_says_why(small) -> None:
+    settings, features = small
+    off = choose_feature_set(
+        features, 4, dataclasses.replace(settings, facial_channel_enabled=False)
+    )
+    assert (off.feature_set, off.outcome, off.evaluation) == ("checkin", fc.SWITCHED_OFF, None)
+    assert "switched off for this deployment" in off.statement
+    assert fc.live_model_sentence(off.record()) == (
+        "The live model uses weekly check-ins only: the facial channel is switched off for this "
+        "deployment."
+    )
+    unshared = features.copy()
+    unshared[list(FACIAL_FEATURES)] = np.nan
+    nobody = choose_feature_set(unshared, 4, settings)
+    assert (nobody.feature_set, nobody.outcome) == ("checkin", fc.NOT_SHARED)
+    assert nobody.statement.startswith("Nobody has shared facial expression scores")
+    # too few weeks to judge: kept, and said so
+    weeks = pd.to_datetime(features["week_start"])
+    few = features[weeks < pd.Timestamp(DEFAULT_START + dt.timedelta(weeks=12))]
+    early = choose_feature_set(few, 4, settings)
+    assert (early.feature_set, early.outcome, early.evaluation) == ("full", fc.NOT_EVALUATED, None)
+    assert "needs at least 20 weeks of data; there are 12" in early.statement
+    assert early.statement.endswith("it is kept until `burnout evaluate` can judge it.")
+    assert fc.live_model_sentence(early.record()) == (
+        "The live model uses weekly check-ins and facial expression scores: the facial channel "
+        "has not yet been evaluated on this hospital's data."
+    )
+    # asking for check-ins only then goes against nothing: there was no evaluation to go against
+    assert not early.record("checkin", asked_by="asked for by --feature-set checkin")[
+        "against_evaluation"
+    ]
+
+
+def test_the_choice_refuses_what_cannot_decide(small) -> None:
+    settings, features = small
+    with pytest.raises(InvalidInput, match="at least 1 bootstrap round"):
+        choose_feature_set(features, 4, settings, bootstrap_rounds=0)
+    checkin = evaluate(features, None, 4, "checkin", bootstrap_rounds=5, candidates=("logistic",))
+    with pytest.raises(InvalidInput, match="evaluating the full feature set .*not 'checkin'"):
+        decide(checkin)
+    off = choose_feature_set(
+        features, 4, dataclasses.replace(settings, facial_channel_enabled=False)
+    )
+    with pytest.raises(InvalidInput, match="unknown feature set 'faces'"):
+        off.record("faces")
+    with pytest.raises(InvalidInput, match="unknown feature set 'faces'"):
+        fc.live_model_sentence("faces")

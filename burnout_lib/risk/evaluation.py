@@ -13,6 +13,10 @@ Methods compared on the same held-out person-weeks:
 - this week's check-in at or above 40 (`CHECKIN_RULE`);
 - a trend rule: this week's check-in at or above 50, or at or above 35 and 10 points or more
   above the person's mean of the four weeks before (`TREND_FLOOR`, `TREND_RISE`).
+
+`choose_feature_set` turns the same comparison into the feature set `burnout train` and the demo
+train (`risk.feature_choice` holds the rule and its words): the facial channel only where it
+improved the early warning.
 """
 
 from __future__ import annotations
@@ -26,8 +30,24 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss
 from tqdm.auto import tqdm
 
+from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput
-from burnout_lib.risk.features import BURNOUT_CUTOFF, DEFAULT_HORIZON, warning_labels
+from burnout_lib.risk.feature_choice import (
+    CHECKIN_ONLY,
+    IMPROVED,
+    NO_BETTER,
+    NOT_EVALUATED,
+    NOT_SHARED,
+    SWITCHED_OFF,
+    WORSE,
+    FeatureChoice,
+)
+from burnout_lib.risk.features import (
+    BURNOUT_CUTOFF,
+    DEFAULT_HORIZON,
+    EXPRESSION_FEATURES,
+    warning_labels,
+)
 from burnout_lib.risk.model import TrainedModel, confusion, reliability, train
 
 CHECKIN_RULE = 40
@@ -37,11 +57,28 @@ TREND_RISE = 10
 HELD_OUT_SHARE = 0.4
 #: Fewest weeks of training data before the cut-off.
 MIN_TRAINING_WEEKS = 8
+#: People resampled this many times for the differences' intervals, by `burnout evaluate` and by
+#: the feature-set choice alike (so the two always reach the same verdict).
+BOOTSTRAP_ROUNDS = 200
 MODEL = "model"
 CHECKIN_MODEL = "check-in-only model"
 CHECKIN_AT_40 = "this week's check-in ≥ 40"
 TREND = "check-in trend rule"
 METRICS = ("recall", "precision", "f1", "average_precision")
+
+
+@dataclass(frozen=True)
+class FacialFinding:
+    """What the later weeks said about the facial channel: an outcome (`feature_choice`'s
+    IMPROVED, WORSE, NO_BETTER, NOT_EVALUATED or CHECKIN_ONLY), the plain sentence, and the
+    average precision with and without it with the 95% interval of the difference."""
+
+    outcome: str
+    sentence: str
+    with_face: float = float("nan")
+    without: float = float("nan")
+    low: float = float("nan")
+    high: float = float("nan")
 
 
 @dataclass
@@ -70,12 +107,18 @@ class Evaluation:
     #: held-out person-weeks with a label: staff_id, week_start, unit, role, label, and per
     #: method its score and whether it flagged the week
     predictions: pd.DataFrame
-    facial_statement: str
+    facial: FacialFinding
     models: dict[str, TrainedModel] = field(default_factory=dict, repr=False)
+    bootstrap_rounds: int = BOOTSTRAP_ROUNDS
 
     @property
     def person_weeks(self) -> int:
         return len(self.predictions)
+
+    @property
+    def facial_statement(self) -> str:
+        """Whether the facial channel improved the early warning, in one plain sentence."""
+        return self.facial.sentence
 
     def text(self) -> str:
         """The whole evaluation as plain text, for the command line and the report."""
@@ -123,7 +166,7 @@ def evaluate(
     horizon: int = DEFAULT_HORIZON,
     feature_set: str = "full",
     seed: int = 0,
-    bootstrap_rounds: int = 200,
+    bootstrap_rounds: int = BOOTSTRAP_ROUNDS,
     progress: bool = False,
     **train_options,
 ) -> Evaluation:
@@ -197,8 +240,9 @@ def evaluate(
         ),  # fmt: skip
         lead_times=lead,
         predictions=predictions,
-        facial_statement=_facial_statement(differences, methods, feature_set),
+        facial=facial_finding(differences, methods, feature_set),
         models=models,
+        bootstrap_rounds=bootstrap_rounds,
     )
 
 
@@ -341,31 +385,125 @@ def _recall_by_group(predictions: pd.DataFrame, names: list[str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _facial_statement(differences: pd.DataFrame, methods: pd.DataFrame, feature_set: str) -> str:
+def facial_finding(
+    differences: pd.DataFrame, methods: pd.DataFrame, feature_set: str
+) -> FacialFinding:
     """Whether the facial channel improved the early warning, in plain words, with its interval."""
     if feature_set == "checkin":
-        return "The facial channel was not evaluated: the model used check-ins only."
+        return FacialFinding(
+            CHECKIN_ONLY, "The facial channel was not evaluated: the model used check-ins only."
+        )
     ap = differences[
         (differences["comparator"] == CHECKIN_MODEL)
         & (differences["measure"] == "average_precision")
     ]
     if ap.empty:
-        return "The facial channel could not be compared: too few held-out weeks."
+        return FacialFinding(
+            NOT_EVALUATED, "The facial channel could not be compared: too few held-out weeks."
+        )
     row = ap.iloc[0]
-    interval = (
-        f"95% interval of the average-precision difference {row['low']:+.3f} to {row['high']:+.3f}"
-    )
-    with_face = methods.loc[MODEL, "average_precision"]
-    without = methods.loc[CHECKIN_MODEL, "average_precision"]
+    with_face = float(methods.loc[MODEL, "average_precision"])
+    without = float(methods.loc[CHECKIN_MODEL, "average_precision"])
+    low, high = float(row["low"]), float(row["high"])
+    interval = f"95% interval of the average-precision difference {low:+.3f} to {high:+.3f}"
     figures = f"average precision {with_face:.3f} with it, {without:.3f} without; {interval}"
-    if row["low"] > 0:
-        return f"The facial channel improved early warning on your data ({figures})."
-    if row["high"] < 0:
-        return f"The facial channel made early warning worse on your data ({figures})."
-    return (
-        f"The facial channel did not improve early warning on your data ({figures}). "
-        "Check-ins alone did as well: the facial channel has not earned its place here."
-    )
+    if low > 0:
+        outcome = IMPROVED
+        sentence = f"The facial channel improved early warning on your data ({figures})."
+    elif high < 0:
+        outcome = WORSE
+        sentence = f"The facial channel made early warning worse on your data ({figures})."
+    else:
+        outcome = NO_BETTER
+        sentence = (
+            f"The facial channel did not improve early warning on your data ({figures}). "
+            "Check-ins alone did as well: the facial channel has not earned its place here."
+        )
+    return FacialFinding(outcome, sentence, with_face, without, low, high)
+
+
+# --- the feature set to train ------------------------------------------------------------------
+
+
+def choose_feature_set(
+    features: pd.DataFrame,
+    horizon: int,
+    settings: Settings,
+    train_until: date | None = None,
+    seed: int = 0,
+    bootstrap_rounds: int = BOOTSTRAP_ROUNDS,
+    progress: bool = False,
+    **train_options,
+) -> FeatureChoice:
+    """The feature set to train on `features` (consented weekly features, as scoring sees them):
+    `evaluate` of the full set, as `burnout evaluate` runs it, decides (`decide`).
+
+    Without an evaluation: check-ins only when the facial channel is switched off
+    (`settings.facial_channel_enabled`) or nobody has shared expression scores; the full set,
+    saying why, when there are too few weeks to judge it. Training options (default: the
+    deployment's `high_risk_precision`) are those `burnout evaluate` passes."""
+    if bootstrap_rounds < 1:
+        raise InvalidInput(
+            "choosing the feature set needs the differences' intervals: at least 1 bootstrap "
+            f"round (got {bootstrap_rounds})"
+        )
+    if not settings.facial_channel_enabled:
+        return FeatureChoice(
+            "checkin",
+            SWITCHED_OFF,
+            "The facial channel is switched off for this deployment (BURNOUT_FACIAL_CHANNEL=off): "
+            "the model uses check-ins only.",
+        )
+    shared = len(features) and features[list(EXPRESSION_FEATURES)].notna().to_numpy().any()
+    if not shared:
+        return FeatureChoice(
+            "checkin",
+            NOT_SHARED,
+            "Nobody has shared facial expression scores (no consented recordings): the model "
+            "uses check-ins only.",
+        )
+    options = {"high_precision": settings.high_risk_precision, **train_options}
+    try:
+        evaluation = evaluate(features, train_until, horizon, "full", seed, bootstrap_rounds,
+                              progress, **options)  # fmt: skip
+    except InvalidInput as error:
+        return FeatureChoice(
+            "full",
+            NOT_EVALUATED,
+            f"The facial channel could not be evaluated on your data yet ({error}): it is kept "
+            "until `burnout evaluate` can judge it.",
+        )
+    return decide(evaluation)
+
+
+def decide(evaluation: Evaluation) -> FeatureChoice:
+    """The feature set an evaluation of the full set chooses: the facial channel only when it
+    improved the early warning (its interval above zero); check-ins only when it made it worse
+    or did no better; kept, saying so, when the later weeks were too few to compare."""
+    if evaluation.feature_set != "full":
+        raise InvalidInput(
+            "the facial channel is judged by evaluating the full feature set (check-ins and "
+            f"facial expressions), not {evaluation.feature_set!r}"
+        )
+    finding = evaluation.facial
+    first, last = evaluation.held_out_weeks
+    figures = {
+        "average_precision_with_face": finding.with_face,
+        "average_precision_without": finding.without,
+        "difference_ci95": [finding.low, finding.high],
+        "train_until": evaluation.train_until.isoformat(),
+        "held_out_weeks": [first.isoformat(), last.isoformat()],
+        "person_weeks": evaluation.person_weeks,
+        "bootstrap_rounds": evaluation.bootstrap_rounds,
+    }
+    if finding.outcome == IMPROVED:
+        chosen, statement = "full", finding.sentence
+    elif finding.outcome in (WORSE, NO_BETTER):
+        chosen, statement = "checkin", finding.sentence
+    else:
+        chosen = "full"
+        statement = f"{finding.sentence} It is kept until `burnout evaluate` can judge it."
+    return FeatureChoice(chosen, finding.outcome, statement, figures, evaluation)
 
 
 # --- text --------------------------------------------------------------------------------------
