@@ -1,7 +1,10 @@
 """Training on a mock hospital: the early warning and the same-week estimate, person-grouped
 validation, recall-first thresholds, and a model card measured on people held out of all of it."""
 
+import copy
+import dataclasses
 import datetime as dt
+import json
 
 import joblib
 import numpy as np
@@ -12,6 +15,7 @@ from sklearn.metrics import roc_auc_score
 from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.risk.evaluation import choose_feature_set
 from burnout_lib.risk.features import warning_labels, weekly_features
 from burnout_lib.risk.model import (
     confusion,
@@ -21,6 +25,7 @@ from burnout_lib.risk.model import (
     save_model,
     train,
 )
+from burnout_lib.store import db
 from burnout_lib.store.db import init_db, make_engine
 
 
@@ -218,3 +223,30 @@ def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> No
     assert np.isfinite(scored).all()
     assert "gradient_boosting" in model.name
     assert np.array_equal(model.probability(refilled), scored)
+
+
+def test_the_card_records_the_channels_and_what_the_evaluation_said(hospital, models) -> None:
+    settings, engine, features, _ = hospital
+    off = dataclasses.replace(settings, facial_channel_enabled=False)
+    choice = choose_feature_set(features, 4, off)
+    model = dataclasses.replace(models["checkin"], card=copy.deepcopy(models["checkin"].card))
+    entry = choice.attach(model)
+    assert model.card["channels"] is entry and entry["uses"] == "weekly check-ins only"
+    version = save_model(model, engine, settings)
+    with engine.connect() as connection:
+        metrics = connection.execute(
+            db.model_version.select().where(db.model_version.c.id == version)
+        ).one().metrics  # fmt: skip
+    assert metrics["channels"] == entry and metrics["metrics"] == json.loads(
+        json.dumps(db.json_safe(model.card["metrics"]))
+    )
+    text = model_card_markdown(model.card)
+    assert (
+        "## Channels\n\n- Uses weekly check-ins only (feature set `checkin`): the facial channel "
+        "is switched off for this deployment.\n- `burnout evaluate` on this hospital's later "
+        f"weeks: {choice.statement}\n"
+    ) in text
+    assert "goes against its evaluation" not in text
+    card = settings.data_dir / model.card["path"]
+    assert card.read_text() == text
+    assert json.loads(card.with_suffix(".json").read_text())["channels"] == entry

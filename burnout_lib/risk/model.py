@@ -14,7 +14,8 @@ a false alarm. A share of people (`check_share`) is kept out of all of that, and
 (recall, precision, F1, average precision, Brier score, the reliability curve and their intervals)
 are measured on them, so the card never grades the calibrator on the data it was fitted on.
 `risk.evaluation` goes further and measures the model as a deployment would meet it: on later
-weeks.
+weeks. Which channels a model uses, and what that evaluation said of them, is recorded on its card
+as `channels` (`risk.feature_choice`) and kept with its `model_version.metrics`.
 """
 
 from __future__ import annotations
@@ -521,6 +522,22 @@ def model_card_markdown(card: dict) -> str:
     for kind in ("unit", "role"):
         for group, values in card[f"recall_by_{kind}"].items():
             lines.append(f"| {kind}: {group} | {pct(values['recall'])} | {values['positives']} |")
+    channels = card.get("channels")
+    if channels:
+        lines += [
+            "",
+            "## Channels",
+            "",
+            f"- Uses {channels['uses']} (feature set `{channels['feature_set']}`): "
+            f"{channels['reason']}.",
+            f"- `burnout evaluate` on this hospital's later weeks: {channels['evaluation']}",
+        ]
+        if channels["against_evaluation"]:
+            lines.append(
+                f"- **This model goes against its evaluation**: it was trained on "
+                f"`{channels['feature_set']}` features, where the evaluation chose "
+                f"`{channels['chosen_by_evaluation']}` ({channels['reason']})."
+            )
     estimate = card.get("estimate")
     if estimate:
         e = estimate["metrics"]
@@ -561,7 +578,9 @@ def save_model(model: TrainedModel, engine: Engine, settings: Settings, live: bo
         "trained_at": datetime.fromisoformat(model.card["trained_at"]),
         "name": model.name,
         "metrics": {
-            k: model.card[k] for k in ("metrics", "recall_by_unit", "recall_by_role", "candidates")
+            k: model.card[k]
+            for k in ("metrics", "recall_by_unit", "recall_by_role", "candidates", "channels")
+            if k in model.card
         },  # fmt: skip
         "threshold": model.threshold,
         "path": str(path.relative_to(settings.data_dir)),
