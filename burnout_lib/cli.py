@@ -240,23 +240,29 @@ def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
+    from burnout_lib.risk.evaluation import choose_feature_set
+    from burnout_lib.risk.feature_choice import training_line
     from burnout_lib.risk.features import weekly_features
     from burnout_lib.risk.model import save_model, train
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
-    feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
-    if not settings.facial_channel_enabled and feature_set != "checkin":
+    if not settings.facial_channel_enabled and args.feature_set not in (None, "checkin"):
         raise InvalidInput(
             f"the facial channel is switched off for this deployment: use --feature-set checkin, "
-            f"not {feature_set!r}"
+            f"not {args.feature_set!r}"
         )
     engine = _engine(settings)
     require_schema(engine)
     features = consented_features(engine, weekly_features(engine, args.first, args.last))
     horizon = args.horizon or settings.warning_horizon_weeks
+    # the same comparison `burnout evaluate` makes decides, or is recorded beside what was asked
+    choice = choose_feature_set(features, horizon, settings, target_recall=args.target_recall,
+                                progress=not args.quiet)  # fmt: skip
+    feature_set = args.feature_set or choice.feature_set
     model = train(features, feature_set, horizon, target_recall=args.target_recall,
                   high_precision=settings.high_risk_precision)  # fmt: skip
+    channels = choice.attach(model, asked_by=f"asked for by --feature-set {feature_set}")
     version = save_model(model, engine, settings)
     m = model.card["metrics"]
     print(
@@ -265,6 +271,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
         f"{m['precision']:.0%}, F1 {m['f1']:.0%} on people held out of training); "
         f"card: {settings.data_dir / model.card['path']}"
     )
+    print(training_line(channels))
     if args.promote:
         _promote(engine, settings, version, args.force)
     else:
@@ -272,7 +279,8 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.risk.evaluation import evaluate
+    from burnout_lib.risk.evaluation import decide, evaluate
+    from burnout_lib.risk.feature_choice import CHANNEL_WORDS
     from burnout_lib.risk.features import weekly_features
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
@@ -281,24 +289,32 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     engine = _engine(settings)
     require_schema(engine)
     features = consented_features(engine, weekly_features(engine))
+    horizon = args.horizon or settings.warning_horizon_weeks
     result = evaluate(
         features,
         args.train_until,
-        args.horizon or settings.warning_horizon_weeks,
+        horizon,
         feature_set,
         target_recall=args.target_recall,
         high_precision=settings.high_risk_precision,
         progress=not args.quiet,
     )
     print(result.text())
+    if (feature_set, args.train_until, horizon) == ("full", None, settings.warning_horizon_weeks):
+        # the comparison `burnout train` makes on these weeks: say what it chooses
+        choice = decide(result)
+        print(f"So `burnout train` trains on {CHANNEL_WORDS[choice.feature_set]}: {choice.reason}.")
 
 
 def _promote(engine, settings: Settings, model_id: int, force: bool) -> None:
-    from burnout_lib.risk.lifecycle import promote
+    from burnout_lib.risk.lifecycle import against_evaluation, promote
 
     comparison = promote(engine, settings, model_id, force=force)
     against = f" ({comparison})" if comparison is not None else ""
     print(f"model {model_id} is live{against}")
+    note = against_evaluation(engine, model_id)
+    if note:
+        print(note)
 
 
 def cmd_promote(args: argparse.Namespace, settings: Settings) -> None:
@@ -492,7 +508,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(handler=cmd_checkin_template)
 
     training = add("train", cmd_train, "train the burnout model and write its model card")
-    training.add_argument("--feature-set", choices=("full", "checkin", "facial"))
+    training.add_argument(
+        "--feature-set",
+        choices=("full", "checkin", "facial"),
+        help="default: check-ins, and the facial channel only where `burnout evaluate` shows it "
+        "improves the early warning (a set against that is trained, and its card says so)",
+    )
     training.add_argument("--target-recall", type=float, default=0.95)
     training.add_argument("--first", type=_iso_date, metavar="YYYY-MM-DD", help="first week")
     training.add_argument("--last", type=_iso_date, metavar="YYYY-MM-DD", help="last week")

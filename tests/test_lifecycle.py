@@ -2,9 +2,13 @@
 second training changes no score, view or alert until someone promotes it."""
 
 import datetime as dt
+import json
+import re
 
+import numpy as np
+import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.mock.hospital import DEFAULT_START
@@ -114,3 +118,68 @@ def test_models_are_compared_on_the_weeks_neither_was_trained_on(engine, setting
     first_held_out = dt.date.fromisoformat(comparison.basis.split()[3])
     assert first_held_out > cut
     assert 0 < comparison.candidate <= 1 and 0 < comparison.live <= 1
+
+
+def facial_channel_as_noise(engine) -> None:
+    """Every recording gets another recording's expression summary, drawn at random: the facial
+    channel then says nothing about anyone's burnout."""
+    with engine.begin() as connection:
+        rows = pd.read_sql(select(db.expression_summary), connection)
+        order = np.random.default_rng(0).permutation(len(rows))
+        rows["recording_id"] = rows["recording_id"].to_numpy()[order]
+        connection.execute(delete(db.expression_summary))
+        db.upsert(connection, db.expression_summary, rows, ("recording_id",))
+
+
+def test_a_model_against_its_evaluation_says_so_on_its_card_and_when_promoted(
+    cli, engine, settings
+) -> None:
+    from burnout_lib.mock.hospital import MockSpec, write_mock
+
+    write_mock(engine, settings, MockSpec(staff=60, weeks=20, seed=4), progress=False)
+    facial_channel_as_noise(engine)
+
+    # asked for the facial channel that `burnout evaluate` finds no help: trained, and said so
+    asked = cli("train", "--feature-set", "full")
+    [model_line, channels, candidate_line] = asked.stdout.splitlines()
+    version = int(model_line.split()[1].rstrip(":"))
+    assert "on full features" in model_line and f"burnout promote {version}" in candidate_line
+    statement = re.search(r"against the evaluation: (The facial channel .*)$", channels).group(1)
+    assert channels.startswith(
+        "channels: weekly check-ins and facial expression scores, asked for by --feature-set "
+        "full, against the evaluation: "
+    )
+    assert statement.startswith(("The facial channel did not improve early warning",
+                                 "The facial channel made early warning worse"))  # fmt: skip
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(db.model_version).where(db.model_version.c.id == version)
+        ).one()
+    record = row.metrics["channels"]
+    assert (record["feature_set"], record["chosen_by_evaluation"]) == ("full", "checkin")
+    assert record["against_evaluation"] and record["evaluation"] == statement
+    assert record["reason"] == "asked for by --feature-set full"
+    card = settings.data_dir / row.path.replace(".joblib", ".card.md")
+    assert (
+        "**This model goes against its evaluation**: it was trained on `full` features, "
+        "where the evaluation chose `checkin` (asked for by --feature-set full)."
+        in card.read_text()
+    )
+    assert json.loads(card.with_suffix(".json").read_text())["channels"] == record
+
+    promoted = cli("promote", str(version))
+    assert promoted.stdout.splitlines() == [
+        f"model {version} is live",
+        f"model {version} uses weekly check-ins and facial expression scores against its "
+        f"evaluation (asked for by --feature-set full): {statement}",
+    ]
+
+    # without --feature-set, training follows the evaluation and its promotion adds nothing
+    chosen = cli("train", "--promote", "--force")
+    [model_line, channels, live_line] = chosen.stdout.splitlines()
+    assert "on checkin features" in model_line
+    assert channels.startswith(
+        "channels: weekly check-ins only (the facial channel is left out because it "
+    )
+    assert channels.endswith(f"on later weeks). {statement}")
+    assert re.fullmatch(rf"model {version + 1} is live( \(.*\))?", live_line)

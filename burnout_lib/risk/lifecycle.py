@@ -5,7 +5,9 @@ line or a notebook) never changes what people see. Promoting a model that does w
 live one needs `force`: the two early warnings are compared on the same held-out weeks, the weeks
 after both models' training data whose horizon has passed (later check-ins tell the truth there).
 When no such weeks exist yet, the comparison falls back to the figures each model's card measured
-on its held-out people, and says so.
+on its held-out people, and says so. A model trained against its own evaluation of the facial
+channel (`burnout train --feature-set full` where the facial channel did not improve the early
+warning) is promoted like any other, and `against_evaluation` gives the line that says so.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.risk.feature_choice import against_line
 from burnout_lib.risk.features import warning_labels, weekly_features
 from burnout_lib.risk.model import load_model
 from burnout_lib.risk.scoring import consented_features
@@ -125,3 +128,11 @@ def promote(
         f"promoting model {model_id}",
     )
     return comparison
+
+
+def against_evaluation(engine: Engine, model_id: int) -> str | None:
+    """The line that says a model goes against its evaluation of the facial channel (and why),
+    from its card's `channels` entry; None for a model that follows it or records none."""
+    with engine.connect() as connection:
+        row = _row(connection, model_id)
+    return against_line(model_id, row.metrics)
