@@ -1,6 +1,10 @@
 """The demo database: a mock hospital, a trained model, every week scored, its alerts raised, and
 a demo login for each role.
 
+The model's channels are chosen as `burnout train` chooses them: the facial channel only where
+`burnout evaluate` on the demo's own weeks shows it improves the early warning
+(`evaluation.choose_feature_set`), so the demo's live model and its evaluation never disagree.
+
 The hospital's weeks end with the last complete week before the day it is built, so "last week"
 means the same in the demo as in a live deployment (`burnout report --week last`, the dashboard's
 latest week). Built once; a database that already holds staff is kept as it is (its missing
@@ -27,6 +31,8 @@ from burnout_lib.privacy.accounts import (
     list_accounts,
 )
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
+from burnout_lib.risk.evaluation import choose_feature_set
+from burnout_lib.risk.feature_choice import live_model_sentence
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.risk.scoring import consented_features, last_complete_week, score_weeks
@@ -57,16 +63,19 @@ def build_demo(
     else:
         yield f"demo database already holds {counts['staff']:,} staff: keeping them"
     if db.row_counts(engine)["model_version"] == 0:
-        feature_set = "full" if settings.facial_channel_enabled else "checkin"
         features = consented_features(engine, weekly_features(engine))
+        horizon = settings.warning_horizon_weeks
+        # as `burnout train` does: the facial channel only if `burnout evaluate` shows it helps
+        choice = choose_feature_set(features, horizon, settings, progress=progress)
         model = train(
-            features,
-            feature_set,
-            settings.warning_horizon_weeks,
-            high_precision=settings.high_risk_precision,
+            features, choice.feature_set, horizon, high_precision=settings.high_risk_precision
         )
+        choice.attach(model)
         version = save_model(model, engine, settings, live=True)
-        yield f"trained model {version} ({model.card['chosen']}, {feature_set} features)"
+        yield (
+            f"trained model {version} ({model.card['chosen']}, {choice.feature_set} features): "
+            f"{live_model_sentence(model.card)}"
+        )
     with engine.connect() as connection:
         version = db.live_model_id(connection)
         first, last = connection.execute(
