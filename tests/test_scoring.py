@@ -9,9 +9,16 @@ from sqlalchemy import select
 from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
 from burnout_lib.privacy.consent import set_consent
+from burnout_lib.risk import feature_choice as fc
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
-from burnout_lib.risk.scoring import score_people, score_week, score_weeks, unscored_people
+from burnout_lib.risk.scoring import (
+    score_people,
+    score_week,
+    score_weeks,
+    unscored_people,
+    what_scores_mean,
+)
 from burnout_lib.store import db
 
 START = DEFAULT_START
@@ -203,3 +210,58 @@ def test_a_skipped_week_gets_an_estimate_and_an_answered_week_does_not(
             select(db.model_version.c.horizon_weeks).where(db.model_version.c.id == trained)
         ).scalar_one()
     assert horizon == 4 == model.horizon
+
+
+NO_BETTER = (
+    "The facial channel did not improve early warning on your data (average precision 0.852 with "
+    "it, 0.877 without; 95% interval of the average-precision difference -0.069 to +0.014). "
+    "Check-ins alone did as well: the facial channel has not earned its place here."
+)
+
+
+def test_what_scores_mean_names_the_live_models_channels(engine, trained) -> None:
+    every_channel = what_scores_mean(4)
+    assert "only if you agreed to share them, your weekly clip's facial expression" in every_channel
+    assert "The live model uses" not in every_channel
+    # a model described by nothing (a hand-made row) leaves the text as it was
+    assert what_scores_mean(4, {}) == what_scores_mean(4, ["prev_score"]) == every_channel
+
+    # the live model's row as the database holds it: its feature set names the channels
+    with engine.connect() as connection:
+        live = connection.execute(
+            select(db.model_version.c.feature_set, db.model_version.c.metrics).where(
+                db.model_version.c.id == trained
+            )
+        ).one()
+    assert what_scores_mean(4, live.metrics) == every_channel  # trained before cards said
+    assert "(your check-ins and, only if you agreed" in what_scores_mean(4, live.feature_set)
+    assert "The live model uses weekly check-ins and facial expression scores. Risk level" in (
+        what_scores_mean(4, live.feature_set)
+    )
+
+    # a card that records the evaluation says why
+    left_out = fc.FeatureChoice("checkin", fc.NO_BETTER, NO_BETTER).record()
+    meaning = what_scores_mean(6, {"channels": left_out})
+    assert "within the next 6 weeks" in meaning
+    assert (
+        "end of the week (your check-ins). The live model uses weekly check-ins only: on this "
+        "hospital's data the facial channel did not improve the early warning. Risk level"
+    ) in meaning
+    assert "facial expression scores)" not in meaning
+    against = fc.FeatureChoice("checkin", fc.NO_BETTER, NO_BETTER).record(
+        "full", asked_by="asked for by --feature-set full"
+    )
+    assert (
+        "The live model uses weekly check-ins and facial expression scores, although on this "
+        "hospital's data the facial channel did not improve the early warning."
+    ) in what_scores_mean(4, {"channels": against})
+    kept = fc.FeatureChoice("full", fc.IMPROVED, "The facial channel improved …").record()
+    assert (
+        "The live model uses weekly check-ins and facial expression scores: on this hospital's "
+        "data the facial channel improved the early warning."
+    ) in what_scores_mean(4, kept)
+    assert "end of the week (your check-ins). The live model uses weekly check-ins only." in (
+        what_scores_mean(4, "checkin")
+    )
+    with pytest.raises(InvalidInput, match="unknown feature set 'faces'"):
+        what_scores_mean(4, "faces")

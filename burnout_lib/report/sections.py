@@ -15,6 +15,7 @@ from burnout_lib.app import weekly_plots
 from burnout_lib.privacy.suppression import ALL, TOTAL, shown, shown_share
 from burnout_lib.report.figures import TREND_WEEKS, WeeklyReport
 from burnout_lib.risk.advice import what_colleagues_found_helpful
+from burnout_lib.risk.feature_choice import live_model_sentence
 from burnout_lib.store import db
 
 
@@ -277,6 +278,12 @@ def benchmark_text(report: WeeklyReport) -> str:
     return text
 
 
+def _channels(model: dict) -> str:
+    """Which channels the model uses and what its evaluation found, when its card says."""
+    sentence = live_model_sentence(model.get("channels"), subject="It")
+    return f" {sentence}" if sentence else ""
+
+
 def about(report: WeeklyReport) -> str:
     model = report.model
 
@@ -296,7 +303,7 @@ def about(report: WeeklyReport) -> str:
             f"warning found {pct(model['recall'])} of the weeks followed by burnout; "
             f"{pct(model['precision'])} of the weeks it flagged were. It is tuned to miss few "
             "people, at the price of some false alarms; `burnout evaluate` measures it on later "
-            "weeks.",
+            "weeks." + _channels(model),
             "- Expression scores measure facial movement as a model perceives it, not what "
             "anyone feels. A risk level is a prompt for a conversation, not a diagnosis.",
             f"- Privacy floor: {report.floor} people. Data fingerprint (SHA-256 of the counts "

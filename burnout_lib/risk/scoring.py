@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.risk.feature_choice import channel_record, live_model_sentence
 from burnout_lib.risk.features import (
     CHECKIN_FEATURES,
     CURRENT_CHECKIN,
@@ -54,19 +55,34 @@ TOP_DRIVERS = 3
 RISK_KEYS = ("staff_id", "week_start", "model_version_id")
 
 
-def what_scores_mean(horizon: int) -> str:
-    """The one description of a week's scores and levels that pages and the README give."""
+def what_scores_mean(horizon: int, live_model: object = None) -> str:
+    """The one description of a week's scores and levels that pages and the README give.
+
+    `live_model` describes the live model's channels: its `model_version.metrics` or card (their
+    `channels` entry, which says what the evaluation found), its `model_version.feature_set`, or a
+    feature set's name. With it, the text says which channels the early warning uses and why;
+    without it, it describes every channel a person may share."""
+    record = channel_record(live_model)
+    if record is None or record["feature_set"] == "full":
+        evidence = (
+            "your check-ins and, only if you agreed to share them, your weekly clip's facial "
+            "expression scores"
+        )
+    elif record["feature_set"] == "checkin":
+        evidence = "your check-ins"
+    else:
+        evidence = "only if you agreed to share them, your weekly clip's facial expression scores"
+    channels = "" if record is None else f" {live_model_sentence(record)}"
     return (
         "This week, measured: your own check-in answer, a fact. On the Copenhagen Burnout "
         "Inventory (0–100) the burnout range starts at 50: 50–74 moderate, 75–99 high, 100 "
         "severe. In a week you did not answer, the model's estimate of that week takes its "
         "place, labelled as an estimate. Early warning: the chance that a check-in within the "
         f"next {horizon} weeks will be 50 or more, from everything known by the end of the week "
-        "(your check-ins and, only if you agreed to share them, your weekly clip's facial "
-        "expression scores). Risk level: the highest of this week's and the early warning's. "
-        "This week's is set by your answer (below 50 low, 50–74 at least moderate, 75 or more "
-        "high) or, without one, by the estimate; the early warning is moderate from the "
-        "model's recall-first threshold and high from its high-precision one. A week you "
+        f"({evidence}).{channels} Risk level: the highest of this week's and the early "
+        "warning's. This week's is set by your answer (below 50 low, 50–74 at least moderate, "
+        "75 or more high) or, without one, by the estimate; the early warning is moderate from "
+        "the model's recall-first threshold and high from its high-precision one. A week you "
         "answered in the burnout range is never shown, counted or reported as low."
     )
 
