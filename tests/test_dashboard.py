@@ -13,6 +13,7 @@ from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
 from burnout_lib.config import load_settings
 from burnout_lib.privacy.accounts import add_account
 from burnout_lib.risk.advice import FOR_PERSON
+from burnout_lib.risk.feature_choice import NO_BETTER, FeatureChoice
 from burnout_lib.store import db
 
 from helpers import small_hospital as H
@@ -302,3 +303,15 @@ def test_a_team_without_nhs_figures_or_shown_shares_says_so_in_one_line(
     app.unit.value = "Ward A"
     assert 'data-chart="team-burnout"' not in app.team.value
     assert text(app.team.value).count("No NHS Staff Survey figure compares with Ward A") == 1
+
+
+def test_what_these_scores_mean_names_the_live_models_channels(hospital, settings) -> None:
+    card = {"channels": FeatureChoice("checkin", NO_BETTER, "no better on later weeks").record()}
+    with hospital.begin() as connection:
+        connection.execute(db.model_version.update().values(metrics=card))
+    for login in (H.NURSE_LOGIN, H.OH_LOGIN):
+        meaning = text(html.unescape(Dashboard.open(settings, login).my_week.value))
+        assert (
+            "The live model uses weekly check-ins only: on this hospital's data the facial "
+            "channel did not improve the early warning." in meaning
+        )

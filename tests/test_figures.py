@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from burnout_lib.errors import NotFound
 from burnout_lib.report.figures import TREND_WEEKS, last_scored_week, weekly_report
-from burnout_lib.report.sections import alert_tables, sparkline
+from burnout_lib.report.sections import about, alert_tables, sparkline
+from burnout_lib.risk.feature_choice import WORSE, FeatureChoice
 from burnout_lib.risk.scoring import last_complete_week
 from burnout_lib.store import db
 
@@ -95,3 +96,17 @@ def test_the_trend_shows_each_week_as_the_dashboard_suppresses_it(engine) -> Non
     assert ward.iloc[:-1].tolist() == [0.0] * (len(H.SCORED) - 1)
     assert pd.isna(ward.iloc[-1])  # two people at high risk: hidden, as on the dashboard
     assert report.people.empty  # nobody is named in this edition
+
+
+def test_the_report_says_which_channels_the_live_model_uses(engine) -> None:
+    H.build(engine)
+    card = {"channels": FeatureChoice("checkin", WORSE, "worse on later weeks").record()}
+    with engine.begin() as connection:
+        connection.execute(db.model_version.update().values(metrics=card))
+    with engine.connect() as connection:
+        report = weekly_report(connection, H.LAST, 5)
+    assert report.model["channels"]["feature_set"] == "checkin"
+    assert (
+        "It uses weekly check-ins only: on this hospital's data the facial channel made the "
+        "early warning worse." in about(report)
+    )

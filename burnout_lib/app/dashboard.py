@@ -178,6 +178,8 @@ class Dashboard:
         self.model_version_id: int | None = None
         self.threshold: float | None = None
         self.horizon: int = settings.warning_horizon_weeks
+        #: the live model's `model_version.metrics` (its card): which channels it uses, and why
+        self.live_model: dict | None = None
         self.scored: set[date] = set()
         self._filling_roles = False
         self.header = widgets.HTML()
@@ -243,12 +245,15 @@ class Dashboard:
                     "empty",
                 )
             live = connection.execute(
-                select(db.model_version.c.threshold, db.model_version.c.horizon_weeks).where(
-                    db.model_version.c.id == self.model_version_id
-                )
+                select(
+                    db.model_version.c.threshold,
+                    db.model_version.c.horizon_weeks,
+                    db.model_version.c.metrics,
+                ).where(db.model_version.c.id == self.model_version_id)
             ).one()
             self.threshold = live.threshold
             self.horizon = live.horizon_weeks or self.horizon
+            self.live_model = live.metrics
             self.scored = set(views.scored_weeks(connection, self.model_version_id))
             weeks = sorted(self.scored | set(views.checkin_weeks(connection)))
             unit_names = views.units(connection, viewer)
@@ -488,7 +493,7 @@ class Dashboard:
     # --- My week -----------------------------------------------------------------------------
 
     def _meaning(self) -> str:
-        return f"{what_scores_mean(self.horizon)} {MEANING_AFTER}"
+        return f"{what_scores_mean(self.horizon, self.live_model)} {MEANING_AFTER}"
 
     def _person_view(self) -> str:
         week, pseudonym = self.week.value, self.person_pseudonym

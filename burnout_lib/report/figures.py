@@ -357,6 +357,7 @@ def _model(connection: Connection, model_version_id: int) -> dict:
         "weeks_labelled": window.get("weeks_labelled"),
         "people": window.get("people"),
         "horizon_weeks": row["horizon_weeks"],
+        "channels": card.get("channels"),
     }
 
 
