@@ -53,11 +53,11 @@ import psutil
 from sqlalchemy import func, select
 from tqdm import tqdm
 
-from burnout_lib.app import views
 from burnout_lib.app.kernel_forks import is_kernel
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, add_account, viewer_for
+from burnout_lib.readouts import views
 from burnout_lib.risk.alerts import evaluate_week
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train

@@ -20,10 +20,10 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from burnout_lib.app import views
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy import published, suppression
+from burnout_lib.readouts import views
 from burnout_lib.risk.alerts import evaluate_week
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train

@@ -18,7 +18,6 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from burnout_lib.app.views import publish_weeks
 from burnout_lib.config import Settings, display_url
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import (
@@ -30,6 +29,7 @@ from burnout_lib.privacy.accounts import (
     add_account,
     list_accounts,
 )
+from burnout_lib.readouts.views import publish_weeks
 from burnout_lib.risk.alerts import evaluate_week, weeks_without_alerts
 from burnout_lib.risk.evaluation import choose_feature_set
 from burnout_lib.risk.feature_choice import live_model_sentence

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from burnout_lib.app import views
 from burnout_lib.errors import AccessDenied, NotFound
 from burnout_lib.privacy import access
+from burnout_lib.readouts import views
 from burnout_lib.store import db
 
 from helpers import small_hospital as H

@@ -160,8 +160,8 @@ def test_an_acknowledged_alert_gets_no_reminders(engine, settings) -> None:
 
 
 def test_the_person_page_shows_how_long_an_alert_has_been_open(engine, settings) -> None:
-    from burnout_lib.app import views
     from burnout_lib.privacy.accounts import STAFF, Viewer
+    from burnout_lib.readouts import views
 
     ids = hand_made(engine)
     run_weeks(engine, settings, ids, 1, WEEKS[:10], {"always-high": "high"})

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
-from burnout_lib.app import views
 from burnout_lib.app.dashboard import Dashboard
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, add_account, viewer_for
 from burnout_lib.privacy.consent import erase_person, set_consent
+from burnout_lib.readouts import views
 from burnout_lib.report.figures import weekly_report
 from burnout_lib.risk.alerts import acknowledge, evaluate_week
 from burnout_lib.risk.features import weekly_features

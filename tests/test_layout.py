@@ -16,7 +16,7 @@ from helpers.databases import NEWEST_REVISION
 from helpers.paths import BIN, ROOT
 
 LIBRARY = ROOT / "burnout_lib"
-ROOMS = ("store", "privacy", "sources", "mock", "risk", "app", "report")
+ROOMS = ("store", "privacy", "sources", "mock", "risk", "readouts", "app", "report")
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess:
@@ -62,8 +62,8 @@ def test_the_import_contract_holds(tmp_path: Path) -> None:
     ("module", "upward"),
     [
         ("store/db.py", "from burnout_lib.risk import scoring"),
-        ("risk/features.py", "from burnout_lib.app import views"),
-        ("app/views.py", "from burnout_lib.report import figures"),
+        ("risk/features.py", "from burnout_lib.readouts import views"),
+        ("readouts/views.py", "from burnout_lib.report import figures"),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tmp_path: Path, module: str, upward: str) -> None:

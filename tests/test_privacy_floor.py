@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import or_, select
 
-from burnout_lib.app import views
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, Viewer
 from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.readouts import views
 from burnout_lib.report import figures
 from burnout_lib.report.figures import weekly_report
 from burnout_lib.risk.alerts import evaluate_week

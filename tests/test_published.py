@@ -82,8 +82,8 @@ def test_an_erasure_forgets_every_remembered_table(engine, settings) -> None:
 
 
 def test_published_weeks_need_no_work_when_a_team_view_opens(engine, monkeypatch) -> None:
-    from burnout_lib.app import views
     from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, Viewer
+    from burnout_lib.readouts import views
 
     from helpers import small_hospital as H
 

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from burnout_lib.app import views
 from burnout_lib.errors import NotFound
 from burnout_lib.privacy.suppression import TOTAL
+from burnout_lib.readouts import views
 
 from helpers import small_hospital as H
 

@@ -1,3 +1,3 @@
-"""The Voilà app: team and personal views (SQL aggregates), their charts, the pages and serving.
-May import plots, risk and everything below it; never report, demo or cli.
+"""The Voilà app: the pages per role, their widgets (check-in form, camera) and serving.
+May import readouts, plots, risk and everything below it; never report, demo or cli.
 """

@@ -3,9 +3,9 @@ occupational health ("Team", named "Alerts" and a "Person" opened from an alert)
 
 `notebooks/dashboard.ipynb` displays `Dashboard.open(settings, login).widget` for the signed-in
 login and Voilà serves it (`burnout dashboard`). Every control redraws only the views that depend
-on it, from the small aggregates of `burnout_lib.app.views`, which refuse what the viewer's role
-does not allow. Whatever goes wrong (no sign-in, no database, no scores, a group below the
-privacy floor) is shown as a plain message in the page, never as a traceback.
+on it, from the small aggregates of `burnout_lib.readouts.views`, which refuse what the
+viewer's role does not allow. Whatever goes wrong (no sign-in, no database, no scores, a group
+below the privacy floor) is shown as a plain message in the page, never as a traceback.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from burnout_lib.app import self_service, views, weekly_plots
+from burnout_lib.app import self_service, weekly_plots
 from burnout_lib.app.staff_panels import CheckinPanel, ClipPanel, ConsentPanel
 from burnout_lib.config import Settings
 from burnout_lib.errors import AccessDenied, BurnoutError, NotSignedIn
@@ -34,6 +34,7 @@ from burnout_lib.plots import RISK_COLOURS
 from burnout_lib.privacy import access
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
 from burnout_lib.privacy.suppression import TOTAL, shown, shown_share
+from burnout_lib.readouts import views
 from burnout_lib.risk.advice import for_person, signposting
 from burnout_lib.risk.scoring import what_scores_mean
 from burnout_lib.sources.instruments import BAND_WORDS, band_words

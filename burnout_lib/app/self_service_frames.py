@@ -39,12 +39,12 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from burnout_lib.app import views
 from burnout_lib.app.self_service import own_account, rescore_own_week
 from burnout_lib.config import Settings
 from burnout_lib.errors import ConsentError, HumeError, InvalidInput
 from burnout_lib.privacy.accounts import Viewer
 from burnout_lib.privacy.consent import has_consent
+from burnout_lib.readouts import views
 from burnout_lib.sources.hume.client import HumeClient
 from burnout_lib.sources.hume.extract import (
     ExtractResult,

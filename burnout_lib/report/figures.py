@@ -1,8 +1,9 @@
 """The weekly report: what occupational health and unit leads read each Monday.
 
 `weekly_report` gathers one week's figures (hospital-wide, or one unit by role) from the grouped
-counts of `burnout_lib.app.views`, suppressed like the dashboard's. `notebooks/weekly_report.ipynb`
-presents them; `burnout_lib.report.runner` runs that notebook with papermill and archives it.
+counts of `burnout_lib.readouts.views`, suppressed like the dashboard's.
+`notebooks/weekly_report.ipynb` presents them; `burnout_lib.report.runner` runs that notebook
+with papermill and archives it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
-from burnout_lib.app import views
 from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.readouts import views
 from burnout_lib.sources import survey
 from burnout_lib.store import db
 
