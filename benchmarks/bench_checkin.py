@@ -21,7 +21,7 @@ import pandas as pd
 from burnout_lib.sources.checkins import import_checkins
 from burnout_lib.sources.instruments import FREQUENCY, PERSONAL
 from burnout_lib.store import db
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 TARGET_SECONDS = 20.0
 WEEKS = 50

@@ -63,7 +63,7 @@ from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.risk.scoring import score_weeks
 from burnout_lib.store import db
-from burnout_lib.store.pgserver import ThrowawayPostgres, free_port
+from burnout_lib.testing.postgres_server import ThrowawayPostgres, free_port
 
 SIZES = (200, 10_000)
 WEEKS = 52

@@ -15,7 +15,7 @@ from pathlib import Path
 from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.store.db import init_db, make_engine, row_counts
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 TARGET_SECONDS = 120
 

@@ -25,7 +25,7 @@ from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.risk.scoring import score_weeks
 from burnout_lib.store import db
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 TARGET = 60.0
 BURNOUT = Path(sys.executable).with_name("burnout")

@@ -209,7 +209,7 @@ def cmd_import_hume(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_fake_hume(args: argparse.Namespace, settings: Settings) -> None:
-    from burnout_lib.sources.hume.fake_server import serve_forever
+    from burnout_lib.testing.hume_server import serve_forever
 
     key = settings.hume_api_key or args.api_key
     print(f"Hume stand-in on http://127.0.0.1:{args.port} (Ctrl+C stops it)", flush=True)

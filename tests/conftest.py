@@ -19,7 +19,7 @@ from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.store.db import init_db, make_engine
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 from helpers.paths import BURNOUT
 

@@ -22,10 +22,10 @@ import pytest
 from filelock import FileLock
 from sqlalchemy import text
 
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
 from burnout_lib.sources.hume.frames import file_sha256
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store.db import make_engine
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 from helpers.fault_lab import Copy, Finished, Lab, stuck_sessions, wait_for
 

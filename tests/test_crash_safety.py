@@ -24,9 +24,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
-from burnout_lib.sources.hume.offline import pattern_clip
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 from helpers.fault_lab import Copy, Lab, holding, kill_group, stuck_sessions, wait_for
 

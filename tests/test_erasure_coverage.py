@@ -26,9 +26,9 @@ from burnout_lib.risk.scoring import score_weeks
 from burnout_lib.sources.checkins import import_checkins
 from burnout_lib.sources.hume.client import HumeClient
 from burnout_lib.sources.hume.extract import extract_file
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store import db
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 STAFF_ID_COLUMN = re.compile(r"^(.+_)?staff_id$")
 PERSON_COLUMN = re.compile(r"^((.+_)?staff_id|(.+_)?pseudonym|subject)$")

@@ -14,10 +14,10 @@ from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.consent import erase_person, set_consent
 from burnout_lib.sources.hume.client import HumeClient
 from burnout_lib.sources.hume.extract import extract_file, import_legacy
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
 from burnout_lib.sources.hume.frames import file_sha256
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store import db
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 KEY = "test-key-0123456789"
 LEGACY = Path(__file__).resolve().parent.parent / "data" / "samples" / "hume_legacy"

@@ -16,7 +16,7 @@ from helpers.databases import NEWEST_REVISION
 from helpers.paths import BIN, ROOT
 
 LIBRARY = ROOT / "burnout_lib"
-ROOMS = ("store", "privacy", "sources", "mock", "risk", "readouts", "app", "report")
+ROOMS = ("store", "privacy", "sources", "mock", "risk", "readouts", "app", "report", "testing")
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess:

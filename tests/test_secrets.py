@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from burnout_lib.errors import HumeError
 from burnout_lib.sources.hume.client import HumeClient
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store import db
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 from helpers.notebook_runner import execute
 from helpers.paths import BURNOUT

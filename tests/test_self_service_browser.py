@@ -35,10 +35,10 @@ from sqlalchemy import select
 
 from burnout_lib.privacy.consent import person_tables
 from burnout_lib.risk.scoring import monday
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store import db
 from burnout_lib.store.db import make_engine
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 from helpers import small_hospital as H
 from helpers.front_proxy import SECRET, FrontProxy, password, signed_in_page

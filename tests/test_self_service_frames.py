@@ -22,9 +22,9 @@ from burnout_lib.privacy.accounts import STAFF, Viewer, add_account, remove_acco
 from burnout_lib.privacy.consent import set_consent
 from burnout_lib.sources.hume import client as hume_client
 from burnout_lib.sources.hume.client import HumeClient
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
-from burnout_lib.sources.hume.offline import pattern_clip
 from burnout_lib.store import db
+from burnout_lib.testing.hume_server import FakeHumeServer
+from burnout_lib.testing.offline import pattern_clip
 
 from helpers.media import pictures_and_videos
 

@@ -183,7 +183,7 @@ def test_a_connection_killed_mid_transaction_is_reconnected_and_retried(pg_engin
 
 def test_an_unreachable_server_gives_up_after_the_reconnect_window(monkeypatch) -> None:
     monkeypatch.setattr(transactions, "RECONNECT_SECONDS", 0.5)
-    from burnout_lib.store.pgserver import free_port
+    from burnout_lib.testing.postgres_server import free_port
 
     engine = make_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/none")
     with pytest.raises(DatabaseUnavailable, match=r"saving: lost the connection to .*127\.0\.0\.1"):

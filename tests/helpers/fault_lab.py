@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from burnout_lib.store.db import make_engine
 from burnout_lib.store.integrity import TableSum, table_sums
-from burnout_lib.store.pgserver import ThrowawayPostgres
+from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
 from helpers.paths import BURNOUT
 

@@ -1,1 +1,2 @@
-"""Hume AI's expression measurement: frames, client, parsing, and a local stand-in for its API."""
+"""Hume AI's expression measurement: frames, client, parsing and extraction (its local stand-in
+is `burnout_lib.testing.hume_server`)."""

@@ -14,7 +14,7 @@ import imageio_ffmpeg
 
 from burnout_lib.config import Settings
 from burnout_lib.sources.hume.client import HumeClient
-from burnout_lib.sources.hume.fake_server import FakeHumeServer
+from burnout_lib.testing.hume_server import FakeHumeServer
 
 
 def pattern_clip(

@@ -30,7 +30,7 @@ from hume_expression_measurement.errors import (
 from PIL import Image
 
 from burnout_lib.emotions import EXPRESSIONS
-from burnout_lib.sources.hume.fake_server import (
+from burnout_lib.testing.hume_server import (
     MAX_IMAGE_BYTES,
     MAX_REQUEST_BYTES,
     FakeHumeServer,
