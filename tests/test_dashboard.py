@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from burnout_lib.app import views, weekly_plots
 from burnout_lib.app.dashboard import ALL_ROLES, Dashboard
 from burnout_lib.config import load_settings
+from burnout_lib.plots import weekly_plots
 from burnout_lib.privacy.accounts import add_account
+from burnout_lib.readouts import views
 from burnout_lib.risk.advice import FOR_PERSON
 from burnout_lib.risk.feature_choice import NO_BETTER, FeatureChoice
 from burnout_lib.store import db

@@ -16,7 +16,18 @@ from helpers.databases import NEWEST_REVISION
 from helpers.paths import BIN, ROOT
 
 LIBRARY = ROOT / "burnout_lib"
-ROOMS = ("store", "privacy", "sources", "mock", "risk", "readouts", "app", "report", "testing")
+ROOMS = (
+    "store",
+    "privacy",
+    "sources",
+    "mock",
+    "risk",
+    "readouts",
+    "plots",
+    "app",
+    "report",
+    "testing",
+)
 
 
 def lint_imports(project: Path) -> subprocess.CompletedProcess:

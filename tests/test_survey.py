@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from burnout_lib import plots
 from burnout_lib.errors import InvalidInput
 from burnout_lib.mock import hospital, nyc_survey
+from burnout_lib.plots import survey_plots as plots
 from burnout_lib.sources import survey
 
 from helpers.paths import SURVEY_DIR

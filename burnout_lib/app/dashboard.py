@@ -26,11 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from burnout_lib.app import self_service, weekly_plots
+from burnout_lib.app import self_service
 from burnout_lib.app.staff_panels import CheckinPanel, ClipPanel, ConsentPanel
 from burnout_lib.config import Settings
 from burnout_lib.errors import AccessDenied, BurnoutError, NotSignedIn
-from burnout_lib.plots import RISK_COLOURS
+from burnout_lib.plots import weekly_plots
+from burnout_lib.plots.style import RISK_COLOURS
 from burnout_lib.privacy import access
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
 from burnout_lib.privacy.suppression import TOTAL, shown, shown_share

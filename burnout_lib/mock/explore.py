@@ -131,7 +131,7 @@ def weekly_person_table(view: MockView, pseudonyms: list[str]) -> pd.DataFrame:
 
     One row for every week of the period (from the truth), so weeks without a check-in or a
     recording show as gaps. Rows follow the order of `pseudonyms`; `week` counts from 1. This is
-    the input of `plots.trajectories`.
+    the input of `model_plots.trajectories`.
     """
     truth = view.truth[view.truth["pseudonym"].isin(pseudonyms)]
     weeks = np.sort(view.truth["week_start"].unique())

@@ -1,3 +1,4 @@
 """The weekly report: its figures, its sections in words, and the papermill runner that archives it.
-May import app (it prints the app's team views) and everything below it; never demo or cli.
+May import readouts (the numbers it prints), plots and everything below them; never app, demo,
+testing or cli.
 """

@@ -11,7 +11,7 @@ from IPython.display import HTML, Markdown
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from burnout_lib.app import weekly_plots
+from burnout_lib.plots import weekly_plots
 from burnout_lib.privacy.suppression import ALL, TOTAL, shown, shown_share
 from burnout_lib.report.figures import TREND_WEEKS, WeeklyReport
 from burnout_lib.risk.advice import what_colleagues_found_helpful

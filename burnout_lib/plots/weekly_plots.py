@@ -1,8 +1,8 @@
 """Figures of a person's or a team's recent weeks, shared by the dashboard and the weekly report.
 
-They take the frames of `burnout_lib.app.views` and use the colours of `burnout_lib.plots`, so a
-risk level has the same colour everywhere. Suppressed team numbers (NA) are drawn as grey hatched
-"hidden" bars, never as zero.
+They take the frames of `burnout_lib.readouts.views` and use the colours of
+`burnout_lib.plots.style`, so a risk level has the same colour everywhere. Suppressed team
+numbers (NA) are drawn as grey hatched "hidden" bars, never as zero.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from burnout_lib.plots import CBI_CUTOFF, OKABE_ITO, RISK_COLOURS, _empty, _figure
+from burnout_lib.plots.style import OKABE_ITO, RISK_COLOURS, empty, new_figure
 from burnout_lib.privacy.suppression import ALL, TOTAL
+from burnout_lib.sources.instruments import BURNOUT_CUTOFF
 from burnout_lib.store.db import RISK_LEVELS
 
 #: Characters a chart title may take on one line of a 7.5-inch figure with its legend beside.
@@ -37,9 +38,9 @@ def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Fi
     """A person's weekly early-warning probability, each week coloured by its risk level (which
     is never below what their own answer said)."""
     title = "Your early warning, week by week"
-    fig = _figure(7.5, 3.4)
+    fig = new_figure(7.5, 3.4)
     if log.empty:
-        return _empty(fig, title, "no scored weeks yet")
+        return empty(fig, title, "no scored weeks yet")
     ax = fig.subplots()
     weeks = pd.to_datetime(log["week_start"])
     ax.plot(weeks, log["probability"], color=OKABE_ITO["black"], linewidth=1, zorder=1)
@@ -64,9 +65,9 @@ def risk_timeline(log: pd.DataFrame, week, threshold: float | None = None) -> Fi
 def expression_trends(expressions: pd.DataFrame) -> Figure:
     """A person's weekly fatigue and calm/content expression scores against their own baseline."""
     title = "Your facial expression scores against your own baseline"
-    fig = _figure(7.5, 3.4)
+    fig = new_figure(7.5, 3.4)
     if expressions.empty:
-        return _empty(fig, title, "no recordings in these weeks")
+        return empty(fig, title, "no recordings in these weeks")
     ax = fig.subplots()
     weeks = pd.to_datetime(expressions["week_start"])
     labels = {"fatigue": "fatigue-related", "protective": "calm and content"}
@@ -86,9 +87,9 @@ def expression_trends(expressions: pd.DataFrame) -> Figure:
 
 def team_levels_chart(levels: pd.DataFrame, title: str) -> Figure:
     """Share of the team's scored staff at each risk level per week; hidden weeks and cells grey."""
-    fig = _figure(7.5, 3.6)
+    fig = new_figure(7.5, 3.6)
     if levels.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     ax = fig.subplots()
     weeks = pd.to_datetime(pd.Series(levels.index))
     width = pd.Timedelta(days=5)
@@ -116,10 +117,10 @@ def team_levels_chart(levels: pd.DataFrame, title: str) -> Figure:
 
 def group_trend_chart(trend: pd.DataFrame, title: str) -> Figure:
     """The share at high risk per group (columns) over weeks (rows); a hidden week is a gap."""
-    fig = _figure(7.5, 3.4)
+    fig = new_figure(7.5, 3.4)
     groups = [g for g in trend.columns if g != ALL]
     if trend.empty or not groups:
-        return _empty(fig, title)
+        return empty(fig, title)
     ax = fig.subplots()
     weeks = pd.to_datetime(pd.Series(trend.index))
     palette = [c for name, c in OKABE_ITO.items() if name not in ("black", "yellow")]  # on white
@@ -147,14 +148,14 @@ def _title(ax, title: str) -> None:
 
 def team_burnout_chart(rate: pd.Series, benchmark: dict | None, title: str) -> Figure:
     """The team's weekly share of check-ins at or above the CBI cut-off, next to the NHS rate."""
-    fig = _figure(7.5, 3.4)
+    fig = new_figure(7.5, 3.4)
     if rate.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     ax = fig.subplots()
     weeks = pd.to_datetime(pd.Series(rate.index))
     values = rate.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     ax.plot(weeks, values, color=OKABE_ITO["blue"], marker="o", linewidth=2,
-            label=f"this team (CBI ≥ {CBI_CUTOFF:.0f})")  # fmt: skip
+            label=f"this team (CBI ≥ {BURNOUT_CUTOFF:.0f})")  # fmt: skip
     missing = np.isnan(values)
     if missing.any():
         ax.scatter(weeks[missing], np.zeros(missing.sum()), marker="x", color=HIDDEN_COLOUR,
@@ -176,9 +177,9 @@ def team_burnout_chart(rate: pd.Series, benchmark: dict | None, title: str) -> F
 
 def group_levels_chart(table: pd.DataFrame, title: str) -> Figure:
     """One week's share of staff at each risk level per unit (or role); hidden numbers grey."""
-    fig = _figure(7.5, 0.45 * max(len(table), 3) + 1.4)
+    fig = new_figure(7.5, 0.45 * max(len(table), 3) + 1.4)
     if table.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     ax = fig.subplots()
     names = list(table.index)[::-1]
     rows = table.loc[names]

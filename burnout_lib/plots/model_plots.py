@@ -1,10 +1,9 @@
-"""Figures shared by the notebooks, the dashboard and the report.
+"""Figures of the modelling notebooks: the mock hospital (notebook 02: staff, consent, check-in
+scores, trajectories against the latent truth), a recording's expression traces (notebook 03), and
+the risk model's training and evaluation (notebook 04: people held out of training, later weeks no
+model saw).
 
-Every function takes DataFrames and returns a `matplotlib.figure.Figure` built without pyplot, so
-callers decide how to show or save it and nothing is left registered in a global figure manager.
-Colours come from the Okabe–Ito palette, which stays distinguishable with the common forms of
-colour blindness; the same meaning always gets the same colour (check-ins blue, recordings orange,
-latent truth black, fatigue expressions vermillion).
+Check-ins are blue, recordings orange, the latent truth black and fatigue expressions vermillion.
 """
 
 from __future__ import annotations
@@ -17,39 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from burnout_lib.sources import survey
+from burnout_lib.plots.style import CATEGORICAL, OKABE_ITO, empty, new_figure
+from burnout_lib.sources.instruments import BURNOUT_CUTOFF
 
-#: The Okabe–Ito colour-blind-safe palette.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-#: Colours for categories without a fixed meaning (roles, units), in the order they are used.
-CATEGORICAL: tuple[str, ...] = tuple(
-    OKABE_ITO[name]
-    for name in (
-        "blue",
-        "orange",
-        "bluish_green",
-        "reddish_purple",
-        "sky_blue",
-        "vermillion",
-        "yellow",
-        "black",
-    )
-)
-#: Weekly risk levels.
-RISK_COLOURS: dict[str, str] = {
-    "low": OKABE_ITO["bluish_green"],
-    "moderate": OKABE_ITO["orange"],
-    "high": OKABE_ITO["vermillion"],
-}
 #: Consent channels.
 CHANNEL_COLOURS: dict[str, str] = {
     "checkin": OKABE_ITO["blue"],
@@ -63,22 +32,8 @@ BELOW_CUTOFF_COLOUR = OKABE_ITO["sky_blue"]
 ABOVE_CUTOFF_COLOUR = OKABE_ITO["vermillion"]
 CUTOFF_COLOUR = OKABE_ITO["black"]
 
-#: CBI scores at or above this indicate burnout (Kristensen et al. 2005).
-CBI_CUTOFF = 50.0
 CBI_LABEL = "CBI personal burnout score (0–100)"
 FATIGUE_LABEL = "fatigue expressions, mean Hume score (0–1)"
-
-
-def _figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _empty(fig: Figure, title: str, message: str = "no data") -> Figure:
-    ax = fig.subplots()
-    ax.set_title(title)
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-    return fig
 
 
 def roster_by_unit(staff: pd.DataFrame) -> Figure:
@@ -88,9 +43,9 @@ def roster_by_unit(staff: pd.DataFrame) -> Figure:
     """
     title = "Staff per unit, by role"
     counts = pd.crosstab(staff["unit"], staff["role"]) if len(staff) else pd.DataFrame()
-    fig = _figure(10, 0.45 * max(len(counts), 4) + 1.6)
+    fig = new_figure(10, 0.45 * max(len(counts), 4) + 1.6)
     if counts.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     counts = counts.loc[counts.sum(axis=1).sort_values().index]
     counts = counts[counts.sum().sort_values(ascending=False).index]
     ax = fig.subplots()
@@ -126,9 +81,9 @@ def consent_rates(staff: pd.DataFrame, consent: pd.DataFrame) -> Figure:
     without one.
     """
     title = "Consent by unit and channel"
-    fig = _figure(9, 0.5 * max(staff["unit"].nunique() if len(staff) else 0, 4) + 1.6)
+    fig = new_figure(9, 0.5 * max(staff["unit"].nunique() if len(staff) else 0, 4) + 1.6)
     if staff.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     channels = list(CHANNEL_COLOURS)
     granted = (
         consent[consent["granted"].astype(bool)]
@@ -176,25 +131,25 @@ def checkin_score_distribution(checkins: pd.DataFrame) -> Figure:
     `checkins` needs a `score` column (0–100; missing scores are left out).
     """
     title = "Weekly check-in scores"
-    fig = _figure(8, 4.5)
+    fig = new_figure(8, 4.5)
     scores = pd.to_numeric(checkins["score"], errors="coerce").dropna() if len(checkins) else []
     if len(scores) == 0:
-        return _empty(fig, title, "no scored check-ins")
-    above = float((scores >= CBI_CUTOFF).mean())
+        return empty(fig, title, "no scored check-ins")
+    above = float((scores >= BURNOUT_CUTOFF).mean())
     ax = fig.subplots()
     bins = np.arange(0, 100 + 5, 5)
     for low, high, colour, label in (
-        (0, CBI_CUTOFF, BELOW_CUTOFF_COLOUR, f"below {CBI_CUTOFF:.0f}"),
-        (CBI_CUTOFF, 101, ABOVE_CUTOFF_COLOUR, f"{CBI_CUTOFF:.0f} or more ({above:.0%})"),
+        (0, BURNOUT_CUTOFF, BELOW_CUTOFF_COLOUR, f"below {BURNOUT_CUTOFF:.0f}"),
+        (BURNOUT_CUTOFF, 101, ABOVE_CUTOFF_COLOUR, f"{BURNOUT_CUTOFF:.0f} or more ({above:.0%})"),
     ):
         part = scores[(scores >= low) & (scores < high)]
         ax.hist(part, bins=bins, color=colour, edgecolor="white", linewidth=0.5, label=label)
     ax.axvline(
-        CBI_CUTOFF,
+        BURNOUT_CUTOFF,
         color=CUTOFF_COLOUR,
         linestyle="--",
         linewidth=1.5,
-        label=f"burnout cut-off ({CBI_CUTOFF:.0f})",
+        label=f"burnout cut-off ({BURNOUT_CUTOFF:.0f})",
     )
     ax.set_xlim(0, 100)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -217,17 +172,17 @@ def trajectories(people: pd.DataFrame, columns: int = 2) -> Figure:
     title = "Latent burnout against check-ins and facial expressions"
     names = list(dict.fromkeys(people["pseudonym"])) if len(people) else []
     if not names:
-        return _empty(_figure(8, 4), title)
+        return empty(new_figure(8, 4), title)
     columns = max(1, min(columns, len(names)))
     rows = math.ceil(len(names) / columns)
-    fig = _figure(6 * columns, 3.4 * rows + 0.8)
+    fig = new_figure(6 * columns, 3.4 * rows + 0.8)
     axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, squeeze=False)).ravel()
     fatigue = pd.to_numeric(people["fatigue_mean"], errors="coerce")
     top = fatigue.max()
     fatigue_limit = (0, max(0.05, float(top) * 1.15)) if pd.notna(top) else (0, 1)
     for ax, name in zip(axes, names, strict=False):
         person = people[people["pseudonym"] == name].sort_values("week")
-        ax.axhline(CBI_CUTOFF, color=CUTOFF_COLOUR, linestyle=":", linewidth=1)
+        ax.axhline(BURNOUT_CUTOFF, color=CUTOFF_COLOUR, linestyle=":", linewidth=1)
         ax.plot(person["week"], person["true_cbi"], color=TRUTH_COLOUR, linewidth=2)
         ax.scatter(person["week"], person["score"], color=CHECKIN_COLOUR, s=22, zorder=3)
         ax.set_ylim(0, 100)
@@ -283,10 +238,10 @@ def expression_traces(frames: pd.DataFrame, face_id: str | None, title: str) -> 
     and the three expressions that were strongest on average."""
     from burnout_lib.emotions import GROUPS, slug
 
-    fig = _figure(9, 4)
+    fig = new_figure(9, 4)
     mine = frames[frames["face_id"] == face_id].sort_values("time_s") if face_id else frames[:0]
     if mine.empty:
-        return _empty(fig, title, "no face in this recording")
+        return empty(fig, title, "no face in this recording")
     step = mine["time_s"].diff().median()
     if pd.notna(step) and step > 0:  # break the lines where the face was out of view
         gaps = mine["time_s"].diff() > 3 * step
@@ -316,211 +271,6 @@ def expression_traces(frames: pd.DataFrame, face_id: str | None, title: str) -> 
     ax.set_ylabel("Hume score (0–1)")
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    return fig
-
-
-# --- Published survey tables (see `burnout_lib.sources.survey`) ----------------------------------
-
-SURVEY_COLOUR = OKABE_ITO["blue"]
-RESOURCE_COLOUR = OKABE_ITO["bluish_green"]
-NONE_COLOUR = "#999999"
-UNVERIFIED_COLOUR = "#BBBBBB"
-
-
-def _caption(fig: Figure, text: str) -> None:
-    """Cite the source as a small caption under the axes."""
-    fig.supxlabel(text, x=0.01, ha="left", fontsize="small", color="#444444", wrap=True)
-
-
-def _source(frame: pd.DataFrame) -> str:
-    sources = list(dict.fromkeys(frame["source"])) if "source" in frame else []
-    return "Source: " + "; ".join(sources) if sources else "Source: not given"
-
-
-def _percent_bars(ax, labels, percents, colours, errors=None, hatch=None) -> None:
-    """Horizontal bars in percent, first label at the top, each bar labelled with its value."""
-    y = np.arange(len(labels))[::-1]
-    bars = ax.barh(
-        y,
-        percents,
-        color=colours,
-        xerr=errors,
-        error_kw={"ecolor": OKABE_ITO["black"], "elinewidth": 1, "capsize": 3},
-        hatch=hatch,
-        edgecolor="white" if hatch is None else "#666666",
-        linewidth=0.5,
-    )
-    offset = errors[1] if errors is not None else np.zeros(len(labels))
-    for bar, value, extra in zip(bars, percents, offset, strict=True):
-        ax.text(
-            bar.get_width() + extra + 1,
-            bar.get_y() + bar.get_height() / 2,
-            f"{value:.0f}%",
-            va="center",
-            fontsize="small",
-        )
-    ax.set_yticks(y, [survey.readable(str(label)) for label in labels])
-    ax.set_xlim(0, 100)
-    ax.xaxis.set_major_formatter(PercentFormatter(100))
-
-
-def distress_contributors_chart(frame: pd.DataFrame, top: int = 12) -> Figure:
-    """The `top` contributors to distress NYC healthcare workers named (Shechter et al. 2020), as
-    horizontal bars in percent, most named at the top.
-
-    `frame` is `survey.distress_contributors()`: `contributor`, `percent`, optionally `n` and
-    `source`.
-    """
-    title = "What NYC healthcare workers named as contributors to distress, April 2020"
-    shown = frame.sort_values("percent", ascending=False, kind="stable").head(max(top, 1))
-    fig = _figure(9, 0.36 * max(len(shown), 4) + 1.8)
-    if shown.empty:
-        return _empty(fig, title)
-    ax = fig.subplots()
-    _percent_bars(ax, shown["contributor"], shown["percent"], SURVEY_COLOUR)
-    if len(shown) < len(frame):
-        title += f"\n(top {len(shown)} of {len(frame)})"
-    fig.suptitle(title)
-    ax.set_xlabel("healthcare workers naming it (%)")
-    ax.set_ylabel("contributor to distress")
-    _caption(fig, _source(frame))
-    return fig
-
-
-def symptom_progression_chart(frame: pd.DataFrame) -> Figure:
-    """What healthcare workers reported over June–September 2020 (Mental Health America), as
-    horizontal bars in percent with 95% Wilson intervals from each item's count and base.
-
-    `frame` is `survey.mha_progression()`: `symptom`, `count`, `n`, optionally `source`.
-    """
-    from burnout_lib.sources.survey import wilson_interval
-
-    title = "What healthcare workers reported over three months, June–September 2020"
-    fig = _figure(9, 0.36 * max(len(frame), 4) + 1.8)
-    if frame.empty:
-        return _empty(fig, title)
-    shown = frame.assign(share=frame["count"] / frame["n"]).sort_values(
-        "share", ascending=False, kind="stable"
-    )
-    low, high = wilson_interval(shown["count"].to_numpy(), shown["n"].to_numpy())
-    share = shown["share"].to_numpy()
-    errors = np.vstack([share - low, high - share]) * 100
-    ax = fig.subplots()
-    _percent_bars(ax, shown["symptom"], share * 100, OKABE_ITO["vermillion"], errors=errors)
-    fig.suptitle(title)
-    base = " / ".join(f"{n:,}" for n in dict.fromkeys(shown["n"]))
-    ax.set_xlabel(f"healthcare workers reporting it (% of {base}; bars: 95% Wilson interval)")
-    ax.set_ylabel("reported change")
-    _caption(fig, _source(frame))
-    return fig
-
-
-def coping_and_resources_chart(coping: pd.DataFrame, resources: pd.DataFrame) -> Figure:
-    """Coping behaviours NYC healthcare workers used next to the support resources they would
-    find helpful (Shechter et al. 2020), as two panels of horizontal bars in percent; "none" is
-    grey.
-
-    `coping` is `survey.coping()` (`behaviour`, `percent`); `resources` is
-    `survey.helpful_resources()` (`resource`, `percent`).
-    """
-    title = "Coping used and support wanted by NYC healthcare workers, April 2020"
-    rows = max(len(coping), len(resources), 4)
-    fig = _figure(13, 0.38 * rows + 2.0)
-    if coping.empty and resources.empty:
-        return _empty(fig, title)
-    axes = fig.subplots(1, 2)
-    panels = (
-        (coping, "behaviour", SURVEY_COLOUR, "Coping behaviours used", "coping behaviour"),
-        (resources, "resource", RESOURCE_COLOUR, "Resources they would find helpful", "resource"),
-    )
-    for ax, (frame, column, colour, panel_title, ylabel) in zip(axes, panels, strict=True):
-        shown = frame.sort_values("percent", ascending=False, kind="stable")
-        colours = [NONE_COLOUR if item == "none" else colour for item in shown[column]]
-        _percent_bars(ax, shown[column], shown["percent"], colours)
-        ax.set_title(panel_title, fontsize="medium")
-        ax.set_xlabel("healthcare workers (%)")
-        ax.set_ylabel(ylabel)
-    fig.suptitle(title)
-    _caption(fig, _source(pd.concat([coping, resources])))
-    return fig
-
-
-def nhs_burnout_chart(benchmark: pd.DataFrame) -> Figure:
-    """NHS staff who often or always feel burnt out because of their work, by trust type, one
-    bar per year with its 95% Wilson interval.
-
-    `benchmark` is `survey.nhs_benchmark()`: `year`, `trust_type`, `respondents`, `burnout_rate`,
-    `ci_low`, `ci_high`, optionally `weighting` and `source`.
-    """
-    from burnout_lib.sources.survey import TRUST_TYPES
-
-    title = "NHS staff who often or always feel burnt out because of their work"
-    fig = _figure(11, 5.2)
-    if benchmark.empty:
-        return _empty(fig, title)
-    types = [t for t in TRUST_TYPES if t in set(benchmark["trust_type"])]
-    types += sorted(set(benchmark["trust_type"]) - set(types))
-    years = sorted(benchmark["year"].unique())
-    ax = fig.subplots()
-    width = 0.8 / len(years)
-    x = np.arange(len(types))
-    for k, year in enumerate(years):
-        rows = benchmark[benchmark["year"] == year].set_index("trust_type").reindex(types)
-        rate = rows["burnout_rate"].to_numpy() * 100
-        errors = np.vstack([rate - rows["ci_low"] * 100, rows["ci_high"] * 100 - rate])
-        bars = ax.bar(
-            x + (k - (len(years) - 1) / 2) * width,
-            rate,
-            width=width * 0.95,
-            color=CATEGORICAL[k % len(CATEGORICAL)],
-            yerr=errors,
-            error_kw={"ecolor": OKABE_ITO["black"], "elinewidth": 1, "capsize": 2},
-            label=str(year),
-        )
-        ax.bar_label(bars, fmt="%.0f", padding=4, fontsize="x-small")
-    bases = benchmark.groupby("trust_type")["respondents"].agg(["min", "max"])
-    labels = []
-    for trust_type in types:
-        low, high = bases.loc[trust_type, "min"] / 1000, bases.loc[trust_type, "max"] / 1000
-        name = trust_type.replace(" & ", " &\n")
-        labels.append(f"{name}\n({low:,.0f}k–{high:,.0f}k / year)")
-    ax.set_xticks(x, labels, fontsize="small")
-    top = float((benchmark["ci_high"] * 100).max())
-    ax.set_ylim(0, max(10.0, math.ceil(top / 10) * 10 + 5))
-    ax.yaxis.set_major_formatter(PercentFormatter(100))
-    ax.set_title(title)
-    ax.set_xlabel("trust type (respondents per year)")
-    ax.set_ylabel("staff burnt out often or always (%)")
-    ax.legend(title="survey year", frameon=False, ncols=len(years), loc="upper left")
-    caption = _source(benchmark) + "; religion groups pooled, weighted by respondents"
-    if "weighting" in benchmark:
-        weightings = "; ".join(
-            f"{year}: {w}" for year, w in benchmark.groupby("year")["weighting"].first().items()
-        )
-        caption += f"\nNHS England weighting by year ({weightings})"
-    caption += "; error bars: 95% Wilson interval"
-    _caption(fig, caption)
-    return fig
-
-
-def unverified_reasons_chart(frame: pd.DataFrame) -> Figure:
-    """Reasons for burnout from a news summary whose primary source is not confirmed, as grey
-    hatched bars in percent, with the caveat in the title and the caption.
-
-    `frame` is `survey.unverified_reasons()`: `reason`, `percent`, `caveat`, optionally `source`.
-    """
-    title = "UNVERIFIED — reasons for burnout reported in a 2020 news summary"
-    fig = _figure(9, 0.36 * max(len(frame), 4) + 2.0)
-    if frame.empty:
-        return _empty(fig, title)
-    shown = frame.sort_values("percent", ascending=False, kind="stable")
-    ax = fig.subplots()
-    _percent_bars(ax, shown["reason"], shown["percent"], UNVERIFIED_COLOUR, hatch="//")
-    fig.suptitle(f"{title}\nprimary source not confirmed: do not use as evidence")
-    ax.set_xlabel("workers giving the reason (%, as reported)")
-    ax.set_ylabel("reason for burnout")
-    caveat = str(frame["caveat"].iloc[0]) if "caveat" in frame else "Unverified source."
-    _caption(fig, f"{caveat}\n{_source(frame)}")
     return fig
 
 
@@ -585,9 +335,9 @@ def precision_recall(
     """
     from sklearn.metrics import precision_recall_curve
 
-    fig = _figure(6.5, 4.5)
+    fig = new_figure(6.5, 4.5)
     if predictions["label"].nunique() < 2:
-        return _empty(fig, title, "needs weeks with and without the outcome")
+        return empty(fig, title, "needs weeks with and without the outcome")
     ax = fig.subplots()
     precision, recall, thresholds = precision_recall_curve(
         predictions["label"], predictions["probability"]
@@ -617,7 +367,7 @@ def confusion_matrix_chart(
     `predictions` needs `label` and `probability`, such as `TrainedModel.held_out` (people held
     out of fitting, calibration and thresholds).
     """
-    fig = _figure(5.5, 4.5)
+    fig = new_figure(5.5, 4.5)
     ax = fig.subplots()
     flagged = predictions["probability"] >= threshold
     actual = predictions["label"] == 1
@@ -652,7 +402,7 @@ def calibration_chart(
     `predictions` needs `label` and `probability`, such as `TrainedModel.held_out`: people held
     out of fitting *and* calibration, so the curve does not grade the calibrator on its own data.
     """
-    fig = _figure(5.5, 4.8)
+    fig = new_figure(5.5, 4.8)
     ax = fig.subplots()
     binned = pd.cut(predictions["probability"], np.linspace(0, 1, bins + 1), include_lowest=True)
     table = predictions.groupby(binned, observed=True).agg(
@@ -674,7 +424,7 @@ def group_recall_chart(card: dict) -> Figure:
     """Recall by unit and by role from the model card (measured on people held out of training),
     so a group the model misses stands out; each group's label says how many weeks at risk its
     recall rests on."""
-    fig = _figure(10, 4.8)
+    fig = new_figure(10, 4.8)
     axes = fig.subplots(1, 2, sharex=True)
     for ax, kind in zip(axes, ("unit", "role"), strict=True):
         groups = card[f"recall_by_{kind}"]
@@ -707,9 +457,9 @@ def method_comparison_chart(methods: pd.DataFrame, target_recall: float | None =
     `methods` is `Evaluation.methods` (indexed by method, with `recall`, `precision`, `f1`).
     """
     title = "The early warning and its baselines on later weeks no model saw"
-    fig = _figure(9, 4.8)
+    fig = new_figure(9, 4.8)
     if methods.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     measures = ["recall", "precision", "f1"]
     names = list(methods.index)
     colours = method_colours(names)
@@ -747,9 +497,9 @@ def lead_time_chart(lead_times: pd.DataFrame, horizon: int) -> Figure:
 
     title = "How far ahead each method warned before a check-in first crossed 50"
     if lead_times.empty:
-        return _empty(_figure(9, 3.5), title, "no first crossings after the cut-off")
+        return empty(new_figure(9, 3.5), title, "no first crossings after the cut-off")
     names = list(dict.fromkeys(lead_times["method"]))
-    fig = _figure(10, 0.6 * len(names) + 2.4)
+    fig = new_figure(10, 0.6 * len(names) + 2.4)
     ax = fig.subplots()
     shades = colormaps[LEAD_CMAP](np.linspace(0.95, 0.4, horizon))
     y = np.arange(len(names))[::-1]
@@ -797,10 +547,10 @@ def difference_interval_chart(differences: pd.DataFrame) -> Figure:
     """
     title = "The model minus each comparator on later weeks, with 95% intervals"
     if differences.empty:
-        return _empty(_figure(9, 3.5), title, "too few later weeks to compare")
+        return empty(new_figure(9, 3.5), title, "too few later weeks to compare")
     measures = [m for m in MEASURE_NAMES if m in set(differences["measure"])]
     comparators = list(dict.fromkeys(differences["comparator"]))
-    fig = _figure(3.4 * len(measures) + 2.2, 0.55 * len(comparators) + 2.4)
+    fig = new_figure(3.4 * len(measures) + 2.2, 0.55 * len(comparators) + 2.4)
     axes = np.atleast_1d(fig.subplots(1, len(measures), sharey=True))
     y_of = {name: len(comparators) - 1 - k for k, name in enumerate(comparators)}
     shown = set()
@@ -845,9 +595,9 @@ def held_out_calibration_chart(calibration: pd.DataFrame, outcome: str = WARNING
     `calibration` is `Evaluation.calibration`: method, predicted, observed, weeks.
     """
     title = "Calibration on later weeks no model saw"
-    fig = _figure(6.5, 5.2)
+    fig = new_figure(6.5, 5.2)
     if calibration.empty:
-        return _empty(fig, title)
+        return empty(fig, title)
     names = list(dict.fromkeys(calibration["method"]))
     colours = method_colours(names)
     ax = fig.subplots()
@@ -878,12 +628,12 @@ def method_recall_by_group_chart(
     """
     title = "Recall by unit and role on later weeks no model saw"
     if recall_by_group.empty:
-        return _empty(_figure(9, 3.5), title, "no weeks at risk after the cut-off")
+        return empty(new_figure(9, 3.5), title, "no weeks at risk after the cut-off")
     names = [c for c in recall_by_group.columns if c not in ("kind", "group", "positives")]
     colours = method_colours(names)
     kinds = [k for k in ("unit", "role") if k in set(recall_by_group["kind"])]
     most = recall_by_group.groupby("kind").size().max()
-    fig = _figure(12, 0.22 * len(names) * most + 2.4)
+    fig = new_figure(12, 0.22 * len(names) * most + 2.4)
     axes = np.atleast_1d(fig.subplots(1, len(kinds), sharex=True))
     height = 0.8 / len(names)
     for ax, kind in zip(axes, kinds, strict=True):
