@@ -43,12 +43,12 @@ from burnout_lib.risk.feature_choice import (
     FeatureChoice,
 )
 from burnout_lib.risk.features import (
-    BURNOUT_CUTOFF,
     DEFAULT_HORIZON,
     EXPRESSION_FEATURES,
     warning_labels,
 )
 from burnout_lib.risk.model import TrainedModel, confusion, reliability, train
+from burnout_lib.sources.instruments import BURNOUT_CUTOFF
 
 CHECKIN_RULE = 40
 TREND_FLOOR = 35

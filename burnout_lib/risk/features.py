@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 
 from burnout_lib.emotions import EXPRESSIONS, FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import InvalidInput
+from burnout_lib.sources.instruments import BURNOUT_CUTOFF
 from burnout_lib.store import db
 
 BASELINE_WEEKS = 8
@@ -48,7 +49,6 @@ CATEGORICAL = ("unit", "role", "shift_pattern")
 CHECKIN_FEATURES = ("prev_score", "mean_score_4w", "checkins_4w", "weeks_since_checkin")
 #: This week's own answer: the early warning uses it; the same-week estimate never does.
 CURRENT_CHECKIN = ("score_now", "score_change")
-BURNOUT_CUTOFF = 50
 DEFAULT_HORIZON = 4
 TARGETS = ("warning", "estimate")
 FACIAL_FEATURES = (

@@ -27,7 +27,9 @@ DEGREE: dict[str, int] = {
     "To a very high degree": 100,
 }
 ANSWER_SCORES = (0, 25, 50, 75, 100)
-BURNOUT_CUTOFF = 50.0
+#: CBI scores at or above this indicate burnout (Kristensen et al. 2005): the one cut-off that
+#: check-ins, features, evaluation, views and figures use (a whole number, so it reads "50").
+BURNOUT_CUTOFF = 50
 #: Score bands commonly used with the CBI: (lowest score, level).
 LEVELS: tuple[tuple[float, str], ...] = (
     (0.0, "low"),
