@@ -18,11 +18,14 @@ Feature sets, so a deployment without the facial channel still works:
   of their previous `BASELINE_WEEKS` weeks with a recording), the 4-week trend of fatigue, and the
   number of recordings, with unit, role and shift;
 - `full`: both.
+Each is worked out from the channels' columns (`CHANNEL_FEATURES`, keyed by the channel
+registry's names); any other combination of channels is a set named by joining them with "+"
+(`set_name`), which is how `burnout evaluate` trains the model without each channel in turn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -57,10 +60,64 @@ FACIAL_FEATURES = (
     "fatigue_trend_4w",
     "recordings",
 )
+#: Each channel's feature columns, keyed by its name in the channel registry
+#: (`burnout_lib.channels`): this room's per-channel part. Every set of columns below is worked
+#: out from it, in this order.
+CHANNEL_FEATURES: dict[str, tuple[str, ...]] = {
+    "checkin": CHECKIN_FEATURES,
+    "face": FACIAL_FEATURES,
+}
+#: The feature sets by their names (`burnout train --feature-set`, model cards, the model's
+#: `feature_set` column) and the channels each uses. Any other combination of channels is named
+#: by joining theirs with "+" (`set_name`), e.g. "checkin+speech".
+SET_CHANNELS: dict[str, tuple[str, ...]] = {
+    "checkin": ("checkin",),
+    "facial": ("face",),
+    "full": ("checkin", "face"),
+}
+
+
+def channel_columns(channel_names: Iterable[str]) -> tuple[str, ...]:
+    """The feature columns of these channels (`CHANNEL_FEATURES`, in its order) and the unit,
+    role and shift pattern, or a clear error naming the channels with features."""
+    wanted = set(channel_names)
+    unknown = wanted - set(CHANNEL_FEATURES)
+    if unknown:
+        raise InvalidInput(
+            f"no features for the channel {sorted(unknown)[0]!r} (channels with features: "
+            f"{', '.join(CHANNEL_FEATURES)})"
+        )
+    parts = [CHANNEL_FEATURES[name] for name in CHANNEL_FEATURES if name in wanted]
+    return (*dict.fromkeys(column for part in parts for column in part), *CATEGORICAL)
+
+
+def set_channels(feature_set: str) -> tuple[str, ...]:
+    """The channels a feature set uses: a named set's (`SET_CHANNELS`), or those joined by "+"
+    in its name; an unknown one is a clear error naming the known sets."""
+    if feature_set in SET_CHANNELS:
+        return SET_CHANNELS[feature_set]
+    parts = tuple(feature_set.split("+")) if isinstance(feature_set, str) else ()
+    if not parts or not set(parts) <= set(CHANNEL_FEATURES) or len(set(parts)) != len(parts):
+        raise InvalidInput(
+            f"unknown feature set {feature_set!r} (use one of: {', '.join(SET_CHANNELS)}, or "
+            f"channels joined by '+': {', '.join(CHANNEL_FEATURES)})"
+        )
+    return tuple(name for name in CHANNEL_FEATURES if name in parts)
+
+
+def set_name(channel_names: Iterable[str]) -> str:
+    """The feature set that uses exactly these channels: its name when it has one ("full" for
+    check-ins and the face), else the channels joined by "+" in `CHANNEL_FEATURES`' order."""
+    wanted = set(channel_names)
+    ordered = tuple(name for name in CHANNEL_FEATURES if name in wanted)
+    if not ordered or len(ordered) != len(wanted):
+        raise InvalidInput(f"no feature set uses the channels {sorted(wanted)!r}")
+    named = {chosen: name for name, chosen in SET_CHANNELS.items()}
+    return named.get(ordered, "+".join(ordered))
+
+
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
-    "checkin": (*CHECKIN_FEATURES, *CATEGORICAL),
-    "facial": (*FACIAL_FEATURES, *CATEGORICAL),
-    "full": (*CHECKIN_FEATURES, *FACIAL_FEATURES, *CATEGORICAL),
+    name: channel_columns(chosen) for name, chosen in SET_CHANNELS.items()
 }
 #: Features grouped the way people think about them; risk drivers are reported per group.
 DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
@@ -83,14 +140,13 @@ DRIVER_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def feature_columns(feature_set: str, target: str = "warning") -> list[str]:
-    """The columns a target's model uses from a feature set, or a clear error naming the known
-    sets. The early warning adds this week's check-in to any set with check-in history."""
-    if feature_set not in FEATURE_SETS:
-        known = ", ".join(FEATURE_SETS)
-        raise InvalidInput(f"unknown feature set {feature_set!r} (use one of: {known})")
+    """The columns a target's model uses from a feature set (a name of `FEATURE_SETS`, or
+    channels joined by "+"), or a clear error naming the known sets. The early warning adds this
+    week's check-in to any set with check-in history."""
+    channels = set_channels(feature_set)
     if target not in TARGETS:
         raise InvalidInput(f"unknown target {target!r} (use one of: {', '.join(TARGETS)})")
-    columns = list(FEATURE_SETS[feature_set])
+    columns = list(FEATURE_SETS.get(feature_set) or channel_columns(channels))
     if target == "warning" and "prev_score" in columns:
         columns[:0] = CURRENT_CHECKIN
     return columns
