@@ -298,6 +298,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
         target_recall=args.target_recall,
         high_precision=settings.high_risk_precision,
         progress=not args.quiet,
+        channels_off=settings.channels_off,  # each channel switched on is left out in turn
     )
     print(result.text())
     if (feature_set, args.train_until, horizon) == ("full", None, settings.warning_horizon_weeks):

@@ -4,12 +4,14 @@ simple baselines, on a 400-staff × 40-week mock hospital; and the feature set i
 
 import dataclasses
 import datetime as dt
+import re
 import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from burnout_lib import channels
 from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
@@ -23,8 +25,15 @@ from burnout_lib.risk.evaluation import (
     decide,
     evaluate,
     first_crossings,
+    leave_one_out,
+    without,
 )
-from burnout_lib.risk.features import FACIAL_FEATURES, warning_labels, weekly_features
+from burnout_lib.risk.features import (
+    CHANNEL_FEATURES,
+    FACIAL_FEATURES,
+    warning_labels,
+    weekly_features,
+)
 from burnout_lib.risk.scoring import consented_features
 from burnout_lib.store.db import init_db, make_engine
 
@@ -195,9 +204,31 @@ def facial_noise(features: pd.DataFrame) -> pd.DataFrame:
     return noisy
 
 
-def test_a_facial_channel_that_is_noise_is_left_out(small) -> None:
+def facial_telling(features: pd.DataFrame) -> pd.DataFrame:
+    """A facial channel that sees burnout coming: fatigue is the warning's own label, blurred."""
+    telling = features.copy()
+    ahead = warning_labels(features, 4).astype(float).to_numpy()
+    noise = np.random.default_rng(1).normal(0, 0.2, len(features))
+    telling["fatigue"] = np.where(telling["fatigue"].notna(), ahead + noise, np.nan)
+    return telling
+
+
+@pytest.fixture(scope="module")
+def noise_choice(small):
+    """The feature-set choice over a facial channel of noise (its evaluation is reused)."""
     settings, features = small
-    choice = choose_feature_set(facial_noise(features), 4, settings)
+    return choose_feature_set(facial_noise(features), 4, settings)
+
+
+@pytest.fixture(scope="module")
+def telling_choice(small):
+    """The feature-set choice over a facial channel that sees burnout coming."""
+    settings, features = small
+    return choose_feature_set(facial_telling(features), 4, settings, bootstrap_rounds=50)
+
+
+def test_a_facial_channel_that_is_noise_is_left_out(noise_choice) -> None:
+    choice = noise_choice
     assert (choice.feature_set, choice.keeps_facial) == ("checkin", False)
     assert choice.outcome in (fc.NO_BETTER, fc.WORSE), choice.statement
     # the evaluation's own sentence and figures, from the same held-out comparison
@@ -228,13 +259,8 @@ def test_a_facial_channel_that_is_noise_is_left_out(small) -> None:
     assert fc.against_line(7, {"channels": record}) is None
 
 
-def test_a_facial_channel_that_sees_burnout_coming_is_kept(small) -> None:
-    settings, features = small
-    telling = features.copy()
-    ahead = warning_labels(features, 4).astype(float).to_numpy()
-    noise = np.random.default_rng(1).normal(0, 0.2, len(features))
-    telling["fatigue"] = np.where(telling["fatigue"].notna(), ahead + noise, np.nan)
-    choice = choose_feature_set(telling, 4, settings, bootstrap_rounds=50)
+def test_a_facial_channel_that_sees_burnout_coming_is_kept(telling_choice) -> None:
+    choice = telling_choice
     assert (choice.feature_set, choice.outcome) == ("full", fc.IMPROVED), choice.statement
     assert choice.statement.startswith("The facial channel improved early warning on your data")
     assert choice.figures["difference_ci95"][0] > 0
@@ -309,3 +335,103 @@ def test_the_choice_refuses_what_cannot_decide(small) -> None:
         off.record("faces")
     with pytest.raises(InvalidInput, match="unknown feature set 'faces'"):
         fc.live_model_sentence("faces")
+
+
+# --- each channel the model may do without, left out in turn (issue 26, point 4) ---------------
+
+
+def _left_out_rows(evaluation, channel: str) -> pd.DataFrame:
+    diffs = evaluation.differences
+    return diffs[diffs["comparator"] == without(channel)].set_index("measure")
+
+
+@pytest.mark.parametrize(("choice", "earned"), [("noise_choice", False), ("telling_choice", True)])
+def test_the_face_is_left_out_in_turn_with_its_interval_and_a_sentence(request, choice, earned):
+    """The model without the face is the check-in-only model, trained once, with a row of its
+    own, its differences' intervals and one sentence whose verdict follows the interval."""
+    evaluation = request.getfixturevalue(choice).evaluation
+    assert CHECKIN_MODEL == "without face" and "without face" in evaluation.methods.index
+    assert evaluation.models["without face"].feature_set == "checkin"
+    assert len(evaluation.models) == 2, "the face's comparison adds no training run"
+    rows = _left_out_rows(evaluation, "face")
+    assert {"recall", "f1", "average_precision"} <= set(rows.index)
+    assert np.isfinite(rows[["difference", "low", "high"]].to_numpy()).all()
+    assert (rows["low"] <= rows["difference"] + 1e-9).all()
+    assert (rows["difference"] <= rows["high"] + 1e-9).all()
+    low, high = rows.loc["average_precision", ["low", "high"]]
+    finding = evaluation.findings["face"]
+    assert (finding.low, finding.high) == (low, high) and (low > 0) == earned
+    assert finding.sentence == evaluation.facial_statement
+    assert finding.sentence.startswith("The facial channel ")
+    assert f"{low:+.3f} to {high:+.3f}" in finding.sentence
+    with_it, without_it = evaluation.methods.loc[[MODEL, "without face"], "average_precision"]
+    assert f"{with_it:.3f} with it, {without_it:.3f} without" in finding.sentence
+    if earned:
+        assert finding.sentence.endswith(": it has earned its place here.")
+    else:
+        assert finding.sentence.endswith("has not earned its place here.")
+        assert "it has earned" not in finding.sentence
+    table = evaluation.left_out
+    assert table.loc["face", "method"] == "without face"
+    assert table.loc["face", "difference"] == pytest.approx(with_it - without_it)
+    text = evaluation.text()
+    assert "\nwithout face " in text and "vs without face: average precision" in text
+    assert "without face: the same training without the facial channel, on weekly" in text
+    assert text.splitlines()[-1] == finding.sentence
+
+
+@pytest.fixture
+def pulse(monkeypatch):
+    """A throwaway channel the model may do without: one registry entry and its feature
+    columns (features' per-channel part), nothing else."""
+    channel = dataclasses.replace(channels.FACE, name="pulse", label="Pulse (test)", aliases=(),
+                                  old_settings=(), setting=None, biometric=False)  # fmt: skip
+    channels.register(channel)
+    monkeypatch.setitem(CHANNEL_FEATURES, "pulse", ("pulse_rate",))
+    yield channel
+    channels.unregister("pulse")
+
+
+def test_a_new_channel_is_left_out_in_turn_without_other_edits(small, pulse) -> None:
+    settings, features = small
+    telling = facial_noise(features)
+    ahead = warning_labels(features, 4).astype(float).to_numpy()
+    telling["pulse_rate"] = ahead + np.random.default_rng(2).normal(0, 0.2, len(features))
+    assert leave_one_out("full") == {"face": "checkin"}, "the named sets stay as they were"
+    assert leave_one_out("checkin+face+pulse") == {"face": "checkin+pulse", "pulse": "full"}
+    assert leave_one_out("checkin+face+pulse", channels_off={"pulse"}) == {"face": "checkin+pulse"}
+    evaluation = evaluate(telling, None, 4, "checkin+face+pulse", bootstrap_rounds=20,
+                          candidates=("logistic",))  # fmt: skip
+    assert list(evaluation.methods.index[:3]) == [MODEL, "without face", "without pulse"]
+    assert evaluation.models["without pulse"].feature_set == "full"
+    rows = _left_out_rows(evaluation, "pulse")
+    assert np.isfinite(rows[["difference", "low", "high"]].to_numpy()).all()
+    finding = evaluation.findings["pulse"]
+    assert finding.outcome == fc.IMPROVED and finding.low > 0, finding.sentence
+    assert finding.sentence.startswith("The pulse channel improved early warning on your data")
+    assert set(evaluation.findings) == {"face", "pulse"}
+    text = evaluation.text()
+    assert "\nwithout pulse " in text and "vs without pulse: average precision" in text
+    assert text.splitlines()[-2:] == [evaluation.facial_statement, finding.sentence]
+    # a model that does not use the channel says so, and trains nothing more
+    full = evaluate(telling, None, 4, "full", bootstrap_rounds=5, candidates=("logistic",))
+    assert "without pulse" not in full.methods.index and len(full.models) == 2
+    assert full.findings["pulse"].sentence == (
+        "The pulse channel was not evaluated: the model used check-ins and facial expression "
+        "scores."
+    )
+
+
+def test_cli_prints_each_channel_left_out(small) -> None:
+    settings, _ = small
+    where = ["--db", settings.db_url, "--data-dir", str(settings.data_dir)]
+    done = subprocess.run([str(BURNOUT), "--quiet", *where, "evaluate"], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("without face ") for line in lines), done.stdout
+    assert re.search(r"vs without face: average precision [+-]\d\.\d{3} \(95% interval "
+                     r"[+-]\d\.\d{3} to [+-]\d\.\d{3}\)", done.stdout)  # fmt: skip
+    [sentence] = [line for line in lines if line.startswith("The facial channel")]
+    assert "95% interval of the average-precision difference" in sentence
+    assert "earned its place here." in sentence

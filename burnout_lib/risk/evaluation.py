@@ -1,27 +1,33 @@
 """The early warning measured as a deployment meets it: trained on the weeks up to a cut-off, run
 on the weeks after, and set beside simple baselines.
 
-This is what a hospital runs on its own pilot data to decide whether the model, and the facial
-channel in particular, earns its place. Every figure comes from the weeks after the cut-off only:
-the models are trained on the weeks up to it, with labels from the check-ins up to it, and their
-thresholds were chosen there (on people held out inside the training weeks), so nothing reported
-has been seen by any choice the model made.
+This is what a hospital runs on its own pilot data to decide whether the model, and each channel
+it may do without (the facial channel, so far), earns its place. Every figure comes from the
+weeks after the cut-off only: the models are trained on the weeks up to it, with labels from the
+check-ins up to it, and their thresholds were chosen there (on people held out inside the
+training weeks), so nothing reported has been seen by any choice the model made.
 
 Methods compared on the same held-out person-weeks:
 - the model (`feature_set`, by default check-ins and facial expressions);
-- the check-in-only model, the same training without the facial channel;
+- the model without each channel it may do without, in turn: the registry's passive channels
+  (`burnout_lib.channels.passive`) that the model uses, each left out of the same training
+  (`without`: "without face", which for the full set is the check-in-only model, so it is
+  trained once; a channel added to the registry with its features gets its row the same way);
 - this week's check-in at or above 40 (`CHECKIN_RULE`);
 - a trend rule: this week's check-in at or above 50, or at or above 35 and 10 points or more
   above the person's mean of the four weeks before (`TREND_FLOOR`, `TREND_RISE`).
 
-`choose_feature_set` turns the same comparison into the feature set `burnout train` and the demo
-train (`risk.feature_choice` holds the rule and its words): the facial channel only where it
-improved the early warning.
+Each channel left out gets one plain sentence (`channel_finding`): whether it earned its place,
+from the model minus the model without it in average precision and that difference's 95%
+interval from resampling people. `choose_feature_set` turns the same comparison into the feature
+set `burnout train` and the demo train (`risk.feature_choice` holds the rule and its words): the
+facial channel only where it improved the early warning.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -30,9 +36,11 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss
 from tqdm.auto import tqdm
 
+from burnout_lib import channels
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput
 from burnout_lib.risk.feature_choice import (
+    CHANNEL_WORDS,
     CHECKIN_ONLY,
     IMPROVED,
     NO_BETTER,
@@ -41,10 +49,14 @@ from burnout_lib.risk.feature_choice import (
     SWITCHED_OFF,
     WORSE,
     FeatureChoice,
+    alone_words,
+    channel_subject,
 )
 from burnout_lib.risk.features import (
     DEFAULT_HORIZON,
     EXPRESSION_FEATURES,
+    set_channels,
+    set_name,
     warning_labels,
 )
 from burnout_lib.risk.model import TrainedModel, confusion, reliability, train
@@ -61,24 +73,43 @@ MIN_TRAINING_WEEKS = 8
 #: the feature-set choice alike (so the two always reach the same verdict).
 BOOTSTRAP_ROUNDS = 200
 MODEL = "model"
-CHECKIN_MODEL = "check-in-only model"
+
+
+def without(channel: str) -> str:
+    """The method name of the model trained without `channel`: "without face"."""
+    return f"without {channel}"
+
+
+#: The full model without the facial channel: the check-in-only model, under its row's name.
+CHECKIN_MODEL = without(channels.FACE.name)
 CHECKIN_AT_40 = "this week's check-in ≥ 40"
 TREND = "check-in trend rule"
 METRICS = ("recall", "precision", "f1", "average_precision")
 
 
 @dataclass(frozen=True)
-class FacialFinding:
-    """What the later weeks said about the facial channel: an outcome (`feature_choice`'s
-    IMPROVED, WORSE, NO_BETTER, NOT_EVALUATED or CHECKIN_ONLY), the plain sentence, and the
-    average precision with and without it with the 95% interval of the difference."""
+class ChannelFinding:
+    """What the later weeks said about one channel the model may do without: an outcome
+    (`feature_choice`'s IMPROVED, WORSE, NO_BETTER, NOT_EVALUATED, or CHECKIN_ONLY when the model
+    did not use it), the plain sentence, and the average precision with and without it with the
+    95% interval of the difference (the model minus the model without it)."""
 
+    channel: str
     outcome: str
     sentence: str
-    with_face: float = float("nan")
+    with_channel: float = float("nan")
     without: float = float("nan")
     low: float = float("nan")
     high: float = float("nan")
+
+    @property
+    def with_face(self) -> float:
+        """The average precision with the channel (the facial channel's earlier field name)."""
+        return self.with_channel
+
+
+#: The facial channel's finding, by its earlier name.
+FacialFinding = ChannelFinding
 
 
 @dataclass
@@ -107,7 +138,8 @@ class Evaluation:
     #: held-out person-weeks with a label: staff_id, week_start, unit, role, label, and per
     #: method its score and whether it flagged the week
     predictions: pd.DataFrame
-    facial: FacialFinding
+    #: per channel the model may do without (switched on), whether it earned its place
+    findings: dict[str, ChannelFinding]
     models: dict[str, TrainedModel] = field(default_factory=dict, repr=False)
     bootstrap_rounds: int = BOOTSTRAP_ROUNDS
 
@@ -116,9 +148,43 @@ class Evaluation:
         return len(self.predictions)
 
     @property
+    def facial(self) -> ChannelFinding:
+        """What the later weeks said about the facial channel (`findings["face"]`)."""
+        face = channels.FACE.name
+        if face in self.findings:
+            return self.findings[face]
+        return channel_finding(self.differences, self.methods, face, self.feature_set)
+
+    @property
     def facial_statement(self) -> str:
         """Whether the facial channel improved the early warning, in one plain sentence."""
         return self.facial.sentence
+
+    @property
+    def left_out(self) -> pd.DataFrame:
+        """One row per channel left out in turn: channel, method ("without face"), outcome,
+        average precision with and without it, the difference's 95% interval, the sentence."""
+        rows = [
+            {"channel": f.channel, "method": without(f.channel), "outcome": f.outcome,
+             "with": f.with_channel, "without": f.without,
+             "difference": f.with_channel - f.without, "low": f.low, "high": f.high,
+             "sentence": f.sentence}
+            for f in self.findings.values()
+        ]  # fmt: skip
+        columns = ["channel", "method", "outcome", "with", "without", "difference", "low",
+                   "high", "sentence"]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns).set_index("channel")
+
+    def _left_out_legend(self) -> list[str]:
+        """What each "without <channel>" row is: the same training without that channel."""
+        lines = []
+        for channel in self.findings:
+            model = self.models.get(without(channel))
+            if model is not None:
+                uses = CHANNEL_WORDS.get(model.feature_set, f"{model.feature_set} features")
+                lines.append(f"{without(channel)}: the same training without the "
+                             f"{channel_subject(channel)}, on {uses}.")  # fmt: skip
+        return lines
 
     def text(self) -> str:
         """The whole evaluation as plain text, for the command line and the report."""
@@ -132,6 +198,7 @@ class Evaluation:
             f"person-weeks of {people:,} people from {first} to {last}, weeks no model saw.",
             "",
             _methods_text(self.methods, self.horizon),
+            *self._left_out_legend(),
             "",
             "Differences (model minus each comparator), 95% intervals from resampling people:",
             _differences_text(self.differences),
@@ -142,9 +209,11 @@ class Evaluation:
             "",
             "Calibration on held-out weeks (predicted → observed share):",
             _calibration_text(self.calibration),
-            "",
-            self.facial_statement,
         ]
+        if self.findings:
+            # one sentence per channel the model may do without: the model against the same
+            # training without it ("without face" above), on the same weeks
+            lines += ["", *(finding.sentence for finding in self.findings.values())]
         return "\n".join(lines)
 
 
@@ -168,12 +237,15 @@ def evaluate(
     seed: int = 0,
     bootstrap_rounds: int = BOOTSTRAP_ROUNDS,
     progress: bool = False,
+    channels_off: Iterable[str] = (),
     **train_options,
 ) -> Evaluation:
     """Train on the weeks up to `train_until` (default: `default_cutoff`), score the later weeks
     as a deployment would, and measure every method there only.
 
-    `features` are the weekly features as scoring sees them (consented channels only).
+    `features` are the weekly features as scoring sees them (consented channels only). Each
+    channel the model may do without (`channels.passive(channels_off)`, those `feature_set`
+    uses) is left out in turn: the same training without its columns (`leave_one_out`).
     """
     weeks = sorted(pd.to_datetime(features["week_start"]).dt.date.unique())
     if not weeks:
@@ -196,9 +268,8 @@ def evaluate(
             f"--train-until {cutoff}: the weeks after it need check-ins {horizon} weeks on, both "
             "above and below the cut-off; choose an earlier cut-off"
         )
-    sets = {MODEL: feature_set}
-    if feature_set != "checkin":
-        sets[CHECKIN_MODEL] = "checkin"
+    left_out = leave_one_out(feature_set, channels_off)
+    sets = {MODEL: feature_set, **{without(name): chosen for name, chosen in left_out.items()}}
     options = {"seed": seed, "bootstrap_rounds": 0, **train_options}
     models = {}
     for name, chosen in tqdm(sets.items(), desc="training up to the cut-off", disable=not progress):
@@ -240,7 +311,10 @@ def evaluate(
         ),  # fmt: skip
         lead_times=lead,
         predictions=predictions,
-        facial=facial_finding(differences, methods, feature_set),
+        findings={
+            channel.name: channel_finding(differences, methods, channel.name, feature_set)
+            for channel in channels.passive(channels_off)
+        },
         models=models,
         bootstrap_rounds=bootstrap_rounds,
     )
@@ -385,41 +459,76 @@ def _recall_by_group(predictions: pd.DataFrame, names: list[str]) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def facial_finding(
-    differences: pd.DataFrame, methods: pd.DataFrame, feature_set: str
-) -> FacialFinding:
-    """Whether the facial channel improved the early warning, in plain words, with its interval."""
-    if feature_set == "checkin":
-        return FacialFinding(
-            CHECKIN_ONLY, "The facial channel was not evaluated: the model used check-ins only."
+def leave_one_out(feature_set: str, channels_off: Iterable[str] = ()) -> dict[str, str]:
+    """For each channel the model may do without (`channels.passive(channels_off)`) that
+    `feature_set` uses: the feature set without it, e.g. {"face": "checkin"} for "full". A
+    channel is not left out when no other channel would remain."""
+    used = set_channels(feature_set)
+    return {
+        channel.name: set_name(name for name in used if name != channel.name)
+        for channel in channels.passive(channels_off)
+        if channel.name in used and len(used) > 1
+    }
+
+
+def channel_finding(
+    differences: pd.DataFrame, methods: pd.DataFrame, channel: str, feature_set: str
+) -> ChannelFinding:
+    """Whether `channel` earned its place in the model (`feature_set`), in plain words, from the
+    model minus the model without it (`without(channel)`) in average precision, with its 95%
+    interval: improved when the interval lies above zero, worse when below, else no better."""
+    subject = channel_subject(channel)
+    used = set_channels(feature_set)
+    if channel not in used:
+        uses = CHANNEL_WORDS.get(feature_set, "other channels").removeprefix("weekly ")
+        return ChannelFinding(
+            channel, CHECKIN_ONLY, f"The {subject} was not evaluated: the model used {uses}."
         )
+    if len(used) == 1:
+        why = "the model uses no other channel to compare with"
+        return ChannelFinding(channel, NOT_EVALUATED, f"The {subject} was not evaluated: {why}.")
     ap = differences[
-        (differences["comparator"] == CHECKIN_MODEL)
+        (differences["comparator"] == without(channel))
         & (differences["measure"] == "average_precision")
     ]
     if ap.empty:
-        return FacialFinding(
-            NOT_EVALUATED, "The facial channel could not be compared: too few held-out weeks."
+        return ChannelFinding(
+            channel, NOT_EVALUATED, f"The {subject} could not be compared: too few held-out weeks."
         )
     row = ap.iloc[0]
-    with_face = float(methods.loc[MODEL, "average_precision"])
-    without = float(methods.loc[CHECKIN_MODEL, "average_precision"])
+    with_channel = float(methods.loc[MODEL, "average_precision"])
+    without_it = float(methods.loc[without(channel), "average_precision"])
     low, high = float(row["low"]), float(row["high"])
     interval = f"95% interval of the average-precision difference {low:+.3f} to {high:+.3f}"
-    figures = f"average precision {with_face:.3f} with it, {without:.3f} without; {interval}"
+    figures = f"average precision {with_channel:.3f} with it, {without_it:.3f} without; {interval}"
     if low > 0:
         outcome = IMPROVED
-        sentence = f"The facial channel improved early warning on your data ({figures})."
+        sentence = (
+            f"The {subject} improved early warning on your data ({figures}): it has earned its "
+            "place here."
+        )
     elif high < 0:
         outcome = WORSE
-        sentence = f"The facial channel made early warning worse on your data ({figures})."
+        sentence = (
+            f"The {subject} made early warning worse on your data ({figures}): it has not "
+            "earned its place here."
+        )
     else:
         outcome = NO_BETTER
+        alone = alone_words(set_name(name for name in used if name != channel))
         sentence = (
-            f"The facial channel did not improve early warning on your data ({figures}). "
-            "Check-ins alone did as well: the facial channel has not earned its place here."
+            f"The {subject} did not improve early warning on your data ({figures}). "
+            f"{alone} did as well: the {subject} has not earned its place here."
         )
-    return FacialFinding(outcome, sentence, with_face, without, low, high)
+    return ChannelFinding(channel, outcome, sentence, with_channel, without_it, low, high)
+
+
+def facial_finding(
+    differences: pd.DataFrame, methods: pd.DataFrame, feature_set: str
+) -> ChannelFinding:
+    """Whether the facial channel improved the early warning, in plain words, with its interval
+    (`channel_finding` for the face)."""
+    return channel_finding(differences, methods, channels.FACE.name, feature_set)
 
 
 # --- the feature set to train ------------------------------------------------------------------
@@ -465,7 +574,7 @@ def choose_feature_set(
     options = {"high_precision": settings.high_risk_precision, **train_options}
     try:
         evaluation = evaluate(features, train_until, horizon, "full", seed, bootstrap_rounds,
-                              progress, **options)  # fmt: skip
+                              progress, settings.channels_off, **options)  # fmt: skip
     except InvalidInput as error:
         return FeatureChoice(
             "full",

@@ -48,6 +48,22 @@ CHANNEL_WORDS = {
 }
 #: Feature sets that use the facial channel.
 WITH_FACE = ("full", "facial")
+#: What a channel is called in the evaluation's sentences ("The facial channel improved …"),
+#: where that is not "<name> channel"; keyed by the channel registry's names.
+CHANNEL_SUBJECTS = {"face": "facial channel"}
+#: A feature set as the subject of "… did as well", where that is not "The model without it".
+ALONE_WORDS = {"checkin": "Check-ins alone"}
+
+
+def channel_subject(channel: str) -> str:
+    """What the evaluation's sentences call a channel: "facial channel", "speech channel"."""
+    return CHANNEL_SUBJECTS.get(channel, f"{channel} channel")
+
+
+def alone_words(feature_set: str) -> str:
+    """What the evaluation's sentences call the model without a channel ("Check-ins alone")."""
+    return ALONE_WORDS.get(feature_set, "The model without it")
+
 
 #: What the outcome means for the facial channel, completing "The live model uses …: ".
 SUMMARY = {
