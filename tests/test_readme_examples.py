@@ -73,11 +73,12 @@ def test_every_demo_command_in_the_readme_runs_as_written(project) -> None:
                               text=True, timeout=600)  # fmt: skip
         assert done.returncode == 0, f"{line}\n{done.stderr}"
     last = last_complete_week(date.today())
+    # each folder: its index, the report, and the rules for team figures its report links to
     assert sorted(p.name for p in (folder / "data" / "reports").glob("*.html")) == [
-        "index.html", f"weekly-report-{last}.html"
+        "index.html", "team-figures.html", f"weekly-report-{last}.html"
     ]  # fmt: skip
     assert sorted(p.name for p in (folder / "data" / "named-reports").glob("*.html")) == [
-        "index.html", f"weekly-report-{last}-named.html"
+        "index.html", "team-figures.html", f"weekly-report-{last}-named.html"
     ]  # fmt: skip
     assert (folder / "checkins.csv").read_text().startswith("pseudonym,week,")
 
