@@ -155,13 +155,24 @@ def get(name: str) -> Channel:
         return _REGISTRY[name]
     for channel in _REGISTRY.values():
         if name in channel.aliases:
-            warnings.warn(
-                f"the channel {name!r} is now called {channel.name!r} ({name!r} still works)",
-                DeprecationWarning,
-                stacklevel=2,
-            )
+            warnings.warn(alias_note(name), DeprecationWarning, stacklevel=2)
             return channel
-    raise InvalidInput(f"unknown channel {name!r} (use one of: {', '.join(_REGISTRY)})")
+    raise InvalidInput(f"unknown consent channel {name!r} (use one of: {', '.join(_REGISTRY)})")
+
+
+def alias_note(name: str) -> str | None:
+    """The one-line deprecation note for an earlier name of a channel, or None."""
+    for channel in _REGISTRY.values():
+        if name in channel.aliases:
+            return (
+                f"note: the {name!r} channel is now called {channel.name!r} ({name!r} still works)"
+            )
+    return None
+
+
+def accepted_names() -> tuple[str, ...]:
+    """Every name a command accepts for a channel: each one's name, then earlier names."""
+    return (*_REGISTRY, *(alias for c in _REGISTRY.values() for alias in c.aliases))
 
 
 def canonical(name: str) -> str:
@@ -180,3 +191,55 @@ def passive(switched_off: Iterable[str] = ()) -> tuple[Channel, ...]:
     """The enabled channels the model may do without, each left out in turn by `burnout
     evaluate`."""
     return tuple(c for c in enabled(switched_off) if c.passive)
+
+
+#: The columns of `burnout channels`, as a privacy officer reads them.
+TABLE_COLUMNS = (
+    "channel",
+    "enabled",
+    "consent needed",
+    "what is stored",
+    "retention",
+    "who sees it",
+    "biometric",
+)
+
+
+def describe(switched_off: Iterable[str] = ()) -> list[dict[str, str]]:
+    """One row per channel for a privacy officer (`burnout channels`, the README, docs)."""
+    off = set(switched_off)
+    rows = []
+    for channel in _REGISTRY.values():
+        if channel.name in off:
+            state = f"off ({channel.setting}=off)"
+        elif channel.setting:
+            state = f"on ({channel.setting}=off switches it off)"
+        else:
+            state = "on (always)"
+        rows.append(
+            {
+                "channel": f"{channel.name}: {channel.label}",
+                "enabled": state,
+                "consent needed": f"yes, its own, revocable: {channel.consent_covers}",
+                "what is stored": channel.stored,
+                "retention": channel.retention,
+                "who sees it": channel.who_sees,
+                "biometric": "yes: EU AI Act Art. 5(1)(f), governed strictly"
+                if channel.biometric
+                else "no",
+            }
+        )
+    return rows
+
+
+def markdown_table(switched_off: Iterable[str] = ()) -> str:
+    """The registry as a Markdown table (what `burnout channels` prints)."""
+    rows = describe(switched_off)
+    lines = [
+        "| " + " | ".join(TABLE_COLUMNS) + " |",
+        "| " + " | ".join("---" for _ in TABLE_COLUMNS) + " |",
+    ]
+    for row in rows:
+        cells = (row[column].replace("|", "\\|") for column in TABLE_COLUMNS)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

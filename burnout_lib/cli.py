@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from burnout_lib import channels
 from burnout_lib.config import Settings, display_url, load_settings
 from burnout_lib.errors import BurnoutError, DatabaseUnavailable, HumeError, InvalidInput
 from burnout_lib.store.transactions import first_line, is_disconnect
@@ -102,10 +103,18 @@ def cmd_consent(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.privacy.consent import set_consent
 
     granted = args.grant is not None
-    channel = args.grant or args.revoke
+    asked = args.grant or args.revoke
+    channel = channels.canonical(asked)
     at = set_consent(_engine(settings), args.pseudonym, channel, granted)
+    note = channels.alias_note(asked)  # after the decision: a refusal stays one line
+    if note:
+        print(note, file=sys.stderr)
     verb = "granted" if granted else "revoked"
     print(f"{args.pseudonym}: {channel} consent {verb} at {at.isoformat(timespec='seconds')}")
+
+
+def cmd_channels(args: argparse.Namespace, settings: Settings) -> None:
+    print(channels.markdown_table(settings.channels_off))
 
 
 def cmd_erase(args: argparse.Namespace, settings: Settings) -> None:
@@ -247,7 +256,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
-    if not settings.facial_channel_enabled and args.feature_set not in (None, "checkin"):
+    if not settings.channel_on("face") and args.feature_set not in (None, "checkin"):
         raise InvalidInput(
             f"the facial channel is switched off for this deployment: use --feature-set checkin, "
             f"not {args.feature_set!r}"
@@ -285,7 +294,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
-    feature_set = args.feature_set or ("full" if settings.facial_channel_enabled else "checkin")
+    feature_set = args.feature_set or ("full" if settings.channel_on("face") else "checkin")
     engine = _engine(settings)
     require_schema(engine)
     features = consented_features(engine, weekly_features(engine))
@@ -450,8 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     consent = add("consent", cmd_consent, "grant or revoke a person's consent for a channel")
     consent.add_argument("pseudonym")
     decision = consent.add_mutually_exclusive_group(required=True)
-    decision.add_argument("--grant", choices=("recording", "checkin"))
-    decision.add_argument("--revoke", choices=("recording", "checkin"))
+    decision.add_argument("--grant", choices=channels.accepted_names(), metavar="CHANNEL")
+    decision.add_argument("--revoke", choices=channels.accepted_names(), metavar="CHANNEL")
+
+    add("channels", cmd_channels, "what each channel a person may share stores, for how long, "
+        "who sees it, and whether it is biometric")  # fmt: skip
 
     erase = add("erase", cmd_erase, "remove every row and file of one person")
     erase.add_argument("pseudonym")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from dotenv import find_dotenv, load_dotenv
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from burnout_lib import channels
 from burnout_lib.errors import ConfigError, InvalidInput
 
 DEFAULT_DATA_DIR = Path("data")
@@ -117,7 +119,9 @@ class Settings:
     data_dir: Path
     hume_api_key: str | None = field(default=None, repr=False)
     hume_base_url: str | None = None
-    facial_channel_enabled: bool = True
+    #: Channels this deployment switches off (`BURNOUT_<CHANNEL>_CHANNEL=off`, e.g.
+    #: `BURNOUT_FACE_CHANNEL`): nothing of theirs is taken in, stored or used.
+    channels_off: frozenset[str] = frozenset()
     min_group_size: int = 5
     #: Precision the model must reach for a week to count as *high* risk (moderate starts at the
     #: recall-first threshold chosen in training).
@@ -146,6 +150,10 @@ class Settings:
     oh_contact: str | None = None
     eap_contact: str | None = None
     crisis_line: str | None = None
+
+    def channel_on(self, name: str) -> bool:
+        """True unless this deployment switched the channel off."""
+        return channels.canonical(name) not in self.channels_off
 
     @property
     def user_header_env(self) -> str:
@@ -218,7 +226,7 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         data_dir=resolved_dir,
         hume_api_key=os.environ.get("HUME_API_KEY") or None,
         hume_base_url=os.environ.get("HUME_BASE_URL") or None,
-        facial_channel_enabled=_env_flag("BURNOUT_FACIAL_CHANNEL", True),
+        channels_off=_channels_off(),
         min_group_size=min_group,
         high_risk_precision=_env_fraction("BURNOUT_HIGH_PRECISION", 0.8),
         warning_horizon_weeks=horizon,
@@ -233,6 +241,23 @@ def load_settings(db: str | None = None, data_dir: str | Path | None = None) -> 
         eap_contact=_env_text("BURNOUT_EAP_CONTACT"),
         crisis_line=_env_text("BURNOUT_CRISIS_LINE"),
     )
+
+
+def _channels_off() -> frozenset[str]:
+    """The channels whose setting (or an earlier name of it, with a one-line note) says off."""
+    off = set()
+    for channel in channels.all_channels():
+        if channel.setting is None:
+            continue
+        on = _env_flag(channel.setting, True)
+        for old in channel.old_settings:
+            if os.environ.get(old, "") != "" and os.environ.get(channel.setting, "") == "":
+                print(f"note: {old} is now {channel.setting}; {old} still works for now",
+                      file=sys.stderr)  # fmt: skip
+                on = _env_flag(old, True)
+        if not on:
+            off.add(channel.name)
+    return frozenset(off)
 
 
 def _env_text(name: str) -> str | None:

@@ -38,8 +38,14 @@ def test_consent_and_erase_commands(cli, engine, settings) -> None:
     cli("mock", "--staff", "6", "--weeks", "3", "--seed", "1")
     with engine.connect() as connection:
         pseudonym = connection.execute(select(db.staff.c.pseudonym).limit(1)).scalar_one()
-    revoked = cli("consent", pseudonym, "--revoke", "recording")
-    assert f"{pseudonym}: recording consent revoked" in revoked.stdout
+    revoked = cli("consent", pseudonym, "--revoke", "face")
+    assert f"{pseudonym}: face consent revoked" in revoked.stdout and not revoked.stderr
+    # the facial channel's earlier name still works, with a one-line note
+    granted = cli("consent", pseudonym, "--grant", "recording")
+    assert f"{pseudonym}: face consent granted" in granted.stdout
+    assert granted.stderr.strip() == (
+        "note: the 'recording' channel is now called 'face' ('recording' still works)"
+    )
     erased = cli("erase", pseudonym)
     assert erased.stdout.startswith(f"erased {pseudonym}:")
     assert db.row_counts(engine)["staff"] == 5
@@ -120,9 +126,9 @@ def test_burnout_alone_lists_its_commands(settings, tmp_path) -> None:
     assert lines[0] == "usage: burnout [-h] [--db URL] [--data-dir DIR] [-q] COMMAND ..."
     listed = [line.split()[0] for line in lines[lines.index("  COMMAND") + 1 :] if line[4:5] != " "]
     assert listed == [
-        "init-db", "mock", "mock-survey", "consent", "erase", "account", "extract", "import-hume",
-        "fake-hume", "checkin", "train", "evaluate", "promote", "score", "acknowledge", "report",
-        "checksum", "dashboard", "demo",
+        "init-db", "mock", "mock-survey", "consent", "channels", "erase", "account", "extract",
+        "import-hume", "fake-hume", "checkin", "train", "evaluate", "promote", "score",
+        "acknowledge", "report", "checksum", "dashboard", "demo",
     ]  # fmt: skip
 
 
@@ -130,13 +136,13 @@ def test_extract_refuses_an_unknown_or_unconsenting_person_in_one_line_first(
     engine, settings, tmp_path
 ) -> None:
     H.build(engine)
-    set_consent(engine, "porter-1", "recording", False)
+    set_consent(engine, "porter-1", "face", False)
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"not looked at: the person is refused first")
     for person, line in [
         ("nobody-00", "burnout: error: no staff member with pseudonym 'nobody-00'"),
         ("porter-1", "burnout: error: porter-1 has not consented to the facial channel "
-                     "(recording): nothing was sent"),
+                     "(face): nothing was sent"),
     ]:  # fmt: skip
         result = typed(settings, "extract", str(clip), "--staff", person, cwd=tmp_path)
         assert (result.returncode, result.stdout, result.stderr) == (1, "", line + "\n")

@@ -82,7 +82,7 @@ def run_everything(url: str, data_dir: Path) -> dict:
         last = connection.execute(select(db.checkin.c.week_start).order_by(
             db.checkin.c.week_start.desc())).scalars().first()  # fmt: skip
     people = [p for (p,) in people]
-    set_consent(engine, people[0], "recording", granted=True, at=DECIDED)
+    set_consent(engine, people[0], "face", granted=True, at=DECIDED)
     set_consent(engine, people[1], "checkin", granted=True, at=DECIDED)
     import_legacy(engine, settings, LEGACY / "face_only_5_frames.json", people[0])
     new_week = last + timedelta(days=7)

@@ -142,7 +142,7 @@ def test_two_scorings_of_one_week(lab: Lab) -> None:
 
 def handover_clip(copy: Copy) -> tuple[str, Path, tuple[str, ...]]:
     """A consenting person, a 4-second clip of theirs, and the command that extracts it."""
-    person = copy.consenting("recording")[0]
+    person = copy.consenting("face")[0]
     clip = pattern_clip(copy.work_dir / "handover.mp4", 4, source="testsrc=size=320x240:rate=10")
     return (
         person,

@@ -67,15 +67,15 @@ def count_all(connection, table: str) -> int:
 def test_consent_grant_and_revoke(engine, hospital) -> None:
     with engine.connect() as connection:
         staff_id = staff_id_for(connection, hospital)
-    set_consent(engine, hospital, "recording", granted=False)
+    set_consent(engine, hospital, "face", granted=False)
     with engine.connect() as connection:
-        assert not has_consent(connection, staff_id, "recording")
-    stamp = set_consent(engine, hospital, "recording", granted=True)
+        assert not has_consent(connection, staff_id, "face")
+    stamp = set_consent(engine, hospital, "face", granted=True)
     with engine.connect() as connection:
-        assert has_consent(connection, staff_id, "recording")
+        assert has_consent(connection, staff_id, "face")
         decided = connection.execute(
             select(db.consent.c.decided_at).where(
-                db.consent.c.staff_id == staff_id, db.consent.c.channel == "recording"
+                db.consent.c.staff_id == staff_id, db.consent.c.channel == "face"
             )
         ).scalar_one()
         count = connection.execute(

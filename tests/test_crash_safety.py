@@ -191,7 +191,7 @@ def test_extraction(lab: Lab, tmp_path: Path) -> None:
             start = hume.requests
             return lambda: hume.requests >= start + after_answers
 
-        person = lab.template.consenting("recording")[0]
+        person = lab.template.consenting("face")[0]
         args = ("extract", *map(str, clips), "--staff", person, "--fps", "3",
                 "--recorded-at", f"{NEW_WEEK}T09:00")  # fmt: skip
         env = {"HUME_API_KEY": API_KEY, "HUME_BASE_URL": hume.base_url}

@@ -195,7 +195,7 @@ def alerted_person(engine, settings, tmp_path) -> tuple[str, int]:
             .order_by(db.staff.c.id)
             .limit(1)
         ).one()
-    set_consent(engine, pseudonym, "recording", granted=True)
+    set_consent(engine, pseudonym, "face", granted=True)
     set_consent(engine, pseudonym, "checkin", granted=True)
     clip = pattern_clip(tmp_path / "handover.mp4", 2, source="testsrc=size=320x240:rate=10")
     with FakeHumeServer(api_key="erasure-test-key") as hume:

@@ -291,7 +291,7 @@ def test_decide_keeps_the_facial_channel_only_when_its_interval_is_above_zero(ev
 def test_without_an_evaluation_the_choice_says_why(small) -> None:
     settings, features = small
     off = choose_feature_set(
-        features, 4, dataclasses.replace(settings, facial_channel_enabled=False)
+        features, 4, dataclasses.replace(settings, channels_off=frozenset({"face"}))
     )
     assert (off.feature_set, off.outcome, off.evaluation) == ("checkin", fc.SWITCHED_OFF, None)
     assert "switched off for this deployment" in off.statement
@@ -329,7 +329,7 @@ def test_the_choice_refuses_what_cannot_decide(small) -> None:
     with pytest.raises(InvalidInput, match="evaluating the full feature set .*not 'checkin'"):
         decide(checkin)
     off = choose_feature_set(
-        features, 4, dataclasses.replace(settings, facial_channel_enabled=False)
+        features, 4, dataclasses.replace(settings, channels_off=frozenset({"face"}))
     )
     with pytest.raises(InvalidInput, match="unknown feature set 'faces'"):
         off.record("faces")

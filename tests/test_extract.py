@@ -41,7 +41,7 @@ def person(engine, settings) -> str:
     write_mock(engine, settings, MockSpec(staff=4, weeks=1, seed=2), progress=False)
     with engine.connect() as connection:
         pseudonym = connection.execute(select(db.staff.c.pseudonym).limit(1)).scalar_one()
-    set_consent(engine, pseudonym, "recording", granted=True)
+    set_consent(engine, pseudonym, "face", granted=True)
     return pseudonym
 
 
@@ -115,7 +115,7 @@ def test_server_error_then_success_is_retried(engine, settings, hume, person, cl
 
 
 def test_consent_is_checked_before_anything_is_sent(engine, settings, hume, person, clip):
-    set_consent(engine, person, "recording", granted=False)
+    set_consent(engine, person, "face", granted=False)
     with pytest.raises(ConsentError, match="not consented"):
         extract_file(engine, settings, HumeClient(KEY, hume.base_url), clip, person)
     assert hume.requests == 0
@@ -127,7 +127,7 @@ def test_consent_withdrawn_while_measuring_stores_nothing(engine, settings, hume
     come back are not stored, and no frame table is left behind."""
 
     def withdraw(_frames: int) -> None:
-        set_consent(engine, person, "recording", granted=False)
+        set_consent(engine, person, "face", granted=False)
 
     with pytest.raises(ConsentError, match="withdrew consent"):
         extract_file(engine, settings, HumeClient(KEY, hume.base_url), clip, person,

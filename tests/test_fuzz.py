@@ -123,7 +123,7 @@ def hospital(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hospit
     for name in PSEUDONYMS[:4]:
         set_consent(engine, name, "checkin", granted=True)
     set_consent(engine, PSEUDONYMS[-1], "checkin", granted=False)
-    set_consent(engine, PSEUDONYMS[0], "recording", granted=True)
+    set_consent(engine, PSEUDONYMS[0], "face", granted=True)
     yield Hospital(engine, settings, tmp_path)
     engine.dispose()
 
@@ -530,7 +530,7 @@ NOT_FUZZED = {"dashboard", "fake-hume", "demo", "report", "train", "evaluate"}
 COMMANDS = [
     "init-db", "mock", "mock-survey", "consent", "erase", "extract", "import-hume",
     "checkin import", "checkin template", "train", "score", "acknowledge", "checksum",
-    "account add", "account list", "account remove", "promote", "evaluate",
+    "account add", "account list", "account remove", "promote", "evaluate", "channels",
 ]  # fmt: skip
 FUZZED = [c for c in COMMANDS if c not in NOT_FUZZED]
 CLI_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)

@@ -75,10 +75,10 @@ def test_roster_is_a_realistic_hospital(hospital) -> None:
 def test_consent_shapes_what_is_generated(hospital) -> None:
     consent = hospital.consent.pivot(index="pseudonym", columns="channel", values="granted")
     assert 0.85 < consent.checkin.mean() < 0.98
-    assert 0.5 < consent.recording.mean() < 0.8
+    assert 0.5 < consent.face.mean() < 0.8
     assert set(hospital.checkins.pseudonym) <= set(consent.index[consent.checkin])
     batch = recordings(hospital, 0, 400)
-    assert set(batch.recordings.pseudonym) <= set(consent.index[consent.recording])
+    assert set(batch.recordings.pseudonym) <= set(consent.index[consent.face])
     per_week = batch.recordings.groupby(["pseudonym", "week_start"]).size()
     assert set(per_week) <= {1, 2}
 

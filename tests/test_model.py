@@ -227,7 +227,7 @@ def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> No
 
 def test_the_card_records_the_channels_and_what_the_evaluation_said(hospital, models) -> None:
     settings, engine, features, _ = hospital
-    off = dataclasses.replace(settings, facial_channel_enabled=False)
+    off = dataclasses.replace(settings, channels_off=frozenset({"face"}))
     choice = choose_feature_set(features, 4, off)
     model = dataclasses.replace(models["checkin"], card=copy.deepcopy(models["checkin"].card))
     entry = choice.attach(model)

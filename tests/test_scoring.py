@@ -102,7 +102,7 @@ def test_no_data_no_score_and_no_consent_no_score(engine, settings, trained) -> 
             select(db.staff.c.pseudonym).where(db.staff.c.id == quiet)
         ).scalar_one()
     set_consent(engine, pseudonym, "checkin", granted=False)
-    set_consent(engine, pseudonym, "recording", granted=False)
+    set_consent(engine, pseudonym, "face", granted=False)
     score_week(engine, settings, WEEK)
     scored = set(risk_rows(engine).staff_id)
     assert scored <= had_data - {quiet}, "no score without data or without consent"
@@ -152,7 +152,7 @@ def scored_with_answers(engine) -> pd.DataFrame:
         agreed = pd.read_sql(select(consent).where(consent.c.granted), connection)
         recorded = pd.read_sql(select(db.recording.c.staff_id).distinct(), connection)
     rows["shares_face"] = rows["staff_id"].isin(
-        agreed.loc[agreed["channel"] == "recording", "staff_id"]
+        agreed.loc[agreed["channel"] == "face", "staff_id"]
     ) & rows["staff_id"].isin(recorded["staff_id"])
     return rows
 

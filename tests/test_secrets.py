@@ -175,7 +175,7 @@ def test_a_full_run_leaves_the_key_nowhere(settings, tmp_path, monkeypatch, capl
                 select(db.staff.c.pseudonym).order_by(db.staff.c.id).limit(1)
             ).scalar_one()
         engine.dispose()
-        burnout("consent", person, "--grant", "recording")
+        burnout("consent", person, "--grant", "face")
         burnout("consent", person, "--grant", "checkin")
 
         clip = pattern_clip(tmp_path / "handover.mp4", 3, source="testsrc=size=320x240:rate=10")

@@ -335,7 +335,7 @@ def test_without_a_live_model_the_checkin_is_stored_and_the_warning_comes_later(
 def refused_everything(small, settings, viewer: Viewer) -> None:
     calls = [
         lambda: submit_checkin(small, settings, viewer, ANSWERS, today=TODAY),
-        lambda: set_my_consent(small, viewer, "recording", False),
+        lambda: set_my_consent(small, viewer, "face", False),
         lambda: erase_me(small, settings, viewer, "nurse-01"),
         lambda: reading(small, checkin_form, settings, viewer, today=TODAY),
         lambda: reading(small, my_consent, viewer),
@@ -415,34 +415,34 @@ def test_my_consent_in_plain_words_and_one_click_each(small, settings) -> None:
     nurse = as_viewer(small, hospital.NURSE_LOGIN)
     with small.connect() as connection:
         mine = my_consent(connection, nurse)
-    assert list(mine) == ["checkin", "recording"]
+    assert list(mine) == ["checkin", "face"]
     for channel, decision in mine.items():
         assert decision.channel == channel and decision.granted
         assert decision.decided_at.date() == date(2026, 3, 1)
         assert decision.stored and decision.who_sees and decision.processed_by
         assert decision.if_revoked
-    assert "Hume AI" in mine["recording"].processed_by
-    assert "never stored" in mine["recording"].stored
+    assert "Hume AI" in mine["face"].processed_by
+    assert "never stored" in mine["face"].stored
     assert "Hume" not in mine["checkin"].processed_by
     assert "5 or more" in mine["checkin"].who_sees
 
-    revoked = set_my_consent(small, nurse, "recording", False)
+    revoked = set_my_consent(small, nurse, "face", False)
     assert not revoked.granted and revoked.decided_at.date() > date(2026, 3, 1)
-    granted, decided_at = consent_of(small, "nurse-01")["recording"]
+    granted, decided_at = consent_of(small, "nurse-01")["face"]
     assert not granted and decided_at is not None
     with small.connect() as connection:
         now = my_consent(connection, nurse)
-    assert not now["recording"].granted and now["checkin"].granted
-    assert now["recording"].decided_at == revoked.decided_at
+    assert not now["face"].granted and now["checkin"].granted
+    assert now["face"].decided_at == revoked.decided_at
     # the facial channel stops at once: the person's frames are refused before anything is
     # decoded or sent (no client is needed to find that out)
     with pytest.raises(ConsentError, match="has not consented to the facial channel"):
         extract_file(small, settings, None, settings.data_dir / "clip.mp4", "nurse-01")
-    assert consent_of(small, "resident-01")["recording"][0], "nobody else's consent changed"
+    assert consent_of(small, "resident-01")["face"][0], "nobody else's consent changed"
 
-    again = set_my_consent(small, nurse, "recording", True)
+    again = set_my_consent(small, nurse, "face", True)
     assert again.granted and again.decided_at >= revoked.decided_at
-    assert consent_of(small, "nurse-01")["recording"][0]
+    assert consent_of(small, "nurse-01")["face"][0]
 
 
 def test_consent_refuses_what_is_not_a_decision(small) -> None:

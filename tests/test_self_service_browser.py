@@ -486,7 +486,7 @@ def test_consent_is_withdrawn_and_granted_at_once(visit: Visit) -> None:
     tab(page, "Consent and my data")
     page.get_by_role("button", name="Withdraw the weekly clip (facial expressions)").click()
     expect(status).to_contain_text("You withdrew the weekly clip (facial expressions) (")
-    assert consent_of(engine, "recording")["granted"] is False
+    assert consent_of(engine, "face")["granted"] is False
     tab(page, "Weekly clip")
     expect(page.locator('[data-notice="no-recording-consent"]')).to_be_visible()
     expect(page.get_by_role("button", name="Turn on camera")).to_be_hidden()
@@ -495,7 +495,7 @@ def test_consent_is_withdrawn_and_granted_at_once(visit: Visit) -> None:
     tab(page, "Consent and my data")
     page.get_by_role("button", name="Agree to the weekly clip (facial expressions)").click()
     expect(status).to_contain_text("You agreed to the weekly clip (facial expressions) (")
-    assert consent_of(engine, "recording")["granted"] is True
+    assert consent_of(engine, "face")["granted"] is True
     tab(page, "Weekly clip")
     expect(page.get_by_role("button", name="Turn on camera")).to_be_visible()
     expect(page.locator('[data-notice="no-recording-consent"]')).to_have_count(0)

@@ -85,7 +85,7 @@ def me(engine, settings, temp_dir) -> Viewer:
         pseudonym = connection.execute(
             select(db.staff.c.pseudonym).order_by(db.staff.c.id).limit(1)
         ).scalar_one()
-    set_consent(engine, pseudonym, "recording", granted=True)
+    set_consent(engine, pseudonym, "face", granted=True)
     return add_account(engine, "nurse.jones", STAFF, pseudonym=pseudonym)
 
 
@@ -253,7 +253,7 @@ def test_each_bad_input_says_why_and_writes_nothing(
 def test_without_consent_nothing_is_sent_or_written(
     engine, settings, me, client, hume, temp_dir, clip_bytes
 ) -> None:
-    set_consent(engine, me.pseudonym, "recording", granted=False)
+    set_consent(engine, me.pseudonym, "face", granted=False)
     counts = db.row_counts(engine)
     for submit in (
         lambda: clips.submit_frames(engine, settings, me, [jpeg(1)], client=client),
@@ -261,8 +261,8 @@ def test_without_consent_nothing_is_sent_or_written(
     ):
         with pytest.raises(ConsentError, match="You have not agreed to share your weekly clip"):
             submit()
-    off = dataclasses.replace(settings, facial_channel_enabled=False)
-    set_consent(engine, me.pseudonym, "recording", granted=True)
+    off = dataclasses.replace(settings, channels_off=frozenset({"face"}))
+    set_consent(engine, me.pseudonym, "face", granted=True)
     with pytest.raises(ConsentError, match="switched off for this hospital"):
         clips.submit_frames(engine, off, me, [jpeg(1)], client=client)
     assert hume.requests == 0
@@ -291,7 +291,7 @@ def test_only_the_signed_in_staff_member_submits_for_themselves(
         other_id, other = connection.execute(
             select(db.staff.c.id, db.staff.c.pseudonym).where(db.staff.c.id != me.staff_id)
         ).first()
-    set_consent(engine, other, "recording", granted=True)
+    set_consent(engine, other, "face", granted=True)
     forged = dataclasses.replace(me, staff_id=other_id, pseudonym=other)
     with pytest.raises(NotSignedIn, match="has changed: please sign in again"):
         clips.submit_frames(engine, settings, forged, frames, client=client)
@@ -357,7 +357,7 @@ def test_after_a_recording_the_week_is_scored_again(engine, settings, trained, h
     week = DEFAULT_START + timedelta(weeks=11)
     with engine.connect() as connection:
         consenting = select(db.consent.c.staff_id).where(
-            db.consent.c.channel == "recording", db.consent.c.granted
+            db.consent.c.channel == "face", db.consent.c.granted
         )
         staff_id, pseudonym = connection.execute(
             select(db.staff.c.id, db.staff.c.pseudonym)

@@ -312,9 +312,9 @@ class Dashboard:
         self.checkin_panel.load()
         self.consent_panel.load()
         with self.engine.connect() as connection:
-            shares_face = self_service.my_consent(connection, self.viewer)["recording"].granted
+            shares_face = self_service.my_consent(connection, self.viewer)["face"].granted
             urgent = self_service.urgent_checkin(connection, self.viewer)
-        self.clip_panel.load(shares_face and self.settings.facial_channel_enabled)
+        self.clip_panel.load(shares_face and self.settings.channel_on("face"))
         shown = "" if urgent is None else help_now_html(self.settings, urgent)
         self.help_now.value = shown and f'<div class="bm">{shown}</div>'
 

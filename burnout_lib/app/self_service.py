@@ -26,17 +26,25 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from burnout_lib import channels
 from burnout_lib.config import Settings
 from burnout_lib.errors import (
     AccessDenied,
     BurnoutError,
-    ConsentError,
     InvalidInput,
     NotFound,
     NotSignedIn,
 )
 from burnout_lib.privacy.accounts import STAFF, Viewer, viewer_for
-from burnout_lib.privacy.consent import ErasureReport, erase_person, has_consent, set_consent
+from burnout_lib.privacy.consent import (
+    Decision,
+    ErasureReport,
+    decision,
+    erase_person,
+    has_consent,
+    require_consent,
+    set_consent,
+)
 from burnout_lib.risk.advice import URGENT_SCORE, for_person
 from burnout_lib.risk.alerts import raise_checkin_alerts
 from burnout_lib.risk.scoring import monday, score_people
@@ -308,21 +316,14 @@ def submit_checkin(
 
 
 def _require_checkin_consent(connection: Connection, account: Viewer) -> None:
-    decided = connection.execute(
-        select(db.consent.c.granted, db.consent.c.decided_at).where(
-            db.consent.c.staff_id == account.staff_id, db.consent.c.channel == "checkin"
-        )
-    ).one_or_none()
-    if decided is None:
-        raise ConsentError(
-            "you have not agreed to the weekly check-in yet: nothing was stored (grant check-in "
-            "consent first)"
-        )
-    if not decided.granted:
-        raise ConsentError(
-            f"you withdrew your check-in consent on {_as_day(decided.decided_at)}: nothing was "
-            "stored (grant it again to answer)"
-        )
+    def refusal(decided: Decision) -> str:
+        if decided.decided_at is None:
+            return ("you have not agreed to the weekly check-in yet: nothing was stored (grant "
+                    "check-in consent first)")  # fmt: skip
+        return (f"you withdrew your check-in consent on {_as_day(decided.decided_at)}: nothing "
+                "was stored (grant it again to answer)")  # fmt: skip
+
+    require_consent(connection, account.staff_id, "checkin", refusal)
 
 
 def _as_day(moment) -> str:
@@ -385,39 +386,6 @@ WHO_SEES = (
     "under your pseudonym (never your name) to check and improve the model and the team "
     "figures. Your manager sees only team figures about 5 or more people, never yours."
 )
-#: Per channel: its name, what is stored, and who else handles it.
-CHANNEL_WORDS: dict[str, dict[str, str]] = {
-    "checkin": {
-        "title": "Weekly check-in",
-        "stored": (
-            "Your answers to the weekly check-in questions (the Copenhagen Burnout Inventory), "
-            "their 0–100 score and when you answered, one record per week."
-        ),
-        "processed_by": "Nothing leaves the hospital's server.",
-        "if_revoked": (
-            "No new check-ins are accepted from then on, and your earlier answers are no longer "
-            "used for your early warning. What is stored stays until you erase it."
-        ),
-    },
-    "recording": {
-        "title": "Weekly clip (facial expressions)",
-        "stored": (
-            "Scores only: for each frame of your weekly clip, how strongly 48 facial expressions "
-            "appear, and a weekly summary of them. The video itself is never stored."
-        ),
-        "processed_by": (
-            "Hume AI measures the expressions: the frames of your clip (still images, without "
-            "your name or pseudonym) are sent to Hume AI's Expression Measurement service, "
-            "which returns the scores. Expression scores describe facial movement as a model "
-            "perceives it, not what you feel."
-        ),
-        "if_revoked": (
-            "No frames of yours are sent to Hume AI or stored from then on, and your expression "
-            "scores are no longer used for your early warning. What is stored stays until you "
-            "erase it."
-        ),
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -439,46 +407,38 @@ def _channel_consent(channel: str, granted: bool, decided_at) -> ChannelConsent:
     moment = None if decided_at is None else pd.Timestamp(decided_at).to_pydatetime()
     if moment is not None and moment.tzinfo is None:  # SQLite keeps no zone: stored as UTC
         moment = moment.replace(tzinfo=UTC)
+    entry = channels.get(channel)
     return ChannelConsent(
-        channel=channel,
+        channel=entry.name,
         granted=bool(granted),
         decided_at=moment,
+        title=entry.label,
+        stored=entry.stored,
         who_sees=WHO_SEES,
-        **CHANNEL_WORDS[channel],
+        processed_by=entry.processed_by,
+        if_revoked=entry.if_revoked,
     )
 
 
 def my_consent(connection: Connection, viewer: Viewer) -> dict[str, ChannelConsent]:
-    """The signed-in person's consent, per channel (`checkin`, `recording`), in plain words."""
+    """The signed-in person's consent, per channel of the registry, in plain words."""
     account = own_account(connection, viewer)
-    decided = {
-        row.channel: row
-        for row in connection.execute(
-            select(db.consent.c.channel, db.consent.c.granted, db.consent.c.decided_at).where(
-                db.consent.c.staff_id == account.staff_id
-            )
-        )
-    }
     return {
-        channel: _channel_consent(
-            channel,
-            channel in decided and decided[channel].granted,
-            decided[channel].decided_at if channel in decided else None,
-        )
-        for channel in ("checkin", "recording")
+        entry.name: _channel_consent(entry.name, found.granted, found.decided_at)
+        for entry in channels.all_channels()
+        for found in [decision(connection, account.staff_id, entry.name)]
     }
 
 
 def set_my_consent(engine: Engine, viewer: Viewer, channel: str, granted: bool) -> ChannelConsent:
     """Grant or revoke the signed-in person's consent for one channel, at once, with its time.
 
-    Revoking `recording` stops the facial channel for them: extraction refuses their frames
+    Revoking `face` stops the facial channel for them: extraction refuses their frames
     before anything is decoded or sent, and scoring no longer uses their expression scores.
     """
-    if channel not in db.CHANNELS:
-        raise InvalidInput(
-            f"unknown consent channel {channel!r} (use one of: {', '.join(db.CHANNELS)})"
-        )
+    if not isinstance(channel, str):
+        raise InvalidInput(f"a consent channel is a name, not {channel!r}")
+    channel = channels.canonical(channel)
     if not isinstance(granted, bool):
         raise InvalidInput(f"a consent decision is True or False, not {granted!r}")
     db.require_schema(engine)

@@ -43,7 +43,7 @@ from burnout_lib.app.self_service import own_account, rescore_own_week
 from burnout_lib.config import Settings
 from burnout_lib.errors import ConsentError, HumeError, InvalidInput
 from burnout_lib.privacy.accounts import Viewer
-from burnout_lib.privacy.consent import has_consent
+from burnout_lib.privacy.consent import require_consent
 from burnout_lib.readouts import views
 from burnout_lib.sources.hume.client import HumeClient
 from burnout_lib.sources.hume.extract import (
@@ -151,17 +151,19 @@ def own_person(engine, viewer: Viewer) -> tuple[int, str]:
 
 def _require_consent(engine, settings: Settings, staff_id: int) -> None:
     """Refuse, in the person's own words, before anything is decoded or sent."""
-    if not settings.facial_channel_enabled:
+    if not settings.channel_on("face"):
         raise ConsentError(
             "The weekly clip (the facial channel) is switched off for this hospital; nothing "
             "was sent or stored."
         )
     with engine.connect() as connection:
-        if not has_consent(connection, staff_id, "recording"):
-            raise ConsentError(
-                "You have not agreed to share your weekly clip (the facial channel), so nothing "
-                "was sent or stored. You can agree under Consent on your page."
-            )
+        require_consent(
+            connection,
+            staff_id,
+            "face",
+            "You have not agreed to share your weekly clip (the facial channel), so "
+            "nothing was sent or stored. You can agree under Consent on your page.",
+        )
 
 
 # --- Submissions ---------------------------------------------------------------------------

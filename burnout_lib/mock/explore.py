@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from burnout_lib import channels
 from burnout_lib.config import Settings
 from burnout_lib.emotions import EXPRESSION_SLUGS, GROUPS, summary_column
 from burnout_lib.mock.hospital import measurement_response
@@ -166,7 +167,7 @@ def example_people(view: MockView, per_group: int = 2) -> dict[str, list[str]]:
     """
     consented = view.consent[view.consent["granted"]].groupby("pseudonym")["channel"].nunique()
     recorded = set(view.recordings["pseudonym"])
-    eligible = [p for p, n in consented.items() if n == len(db.CHANNELS) and p in recorded]
+    eligible = [p for p, n in consented.items() if n == len(channels.names()) and p in recorded]
     truth = view.truth[view.truth["pseudonym"].isin(eligible)].sort_values("week_start")
     per_person = truth.groupby("pseudonym").agg(
         share=("burnout", "mean"), first=("burnout", "first"), peak=("true_cbi", "max")

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from sqlalchemy.engine import Engine
 from tqdm.auto import tqdm
 
+from burnout_lib.channels import CHECKIN, FACE
 from burnout_lib.config import Settings
 from burnout_lib.emotions import (
     API_FLOOR,
@@ -285,7 +286,7 @@ def generate_hospital(spec: MockSpec) -> MockHospital:
     consent = pd.DataFrame(
         {
             "pseudonym": np.repeat(pseudonyms, 2),
-            "channel": np.tile(["checkin", "recording"], n),
+            "channel": np.tile([CHECKIN.name, FACE.name], n),
             "granted": np.column_stack([consent_checkin, consent_recording]).ravel(),
             "decided_at": np.repeat(np.array(decided, dtype=object), 2),
         }

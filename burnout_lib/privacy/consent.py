@@ -12,18 +12,20 @@ import html
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select, true
 from sqlalchemy.engine import Connection, Engine
 
+from burnout_lib import channels
 from burnout_lib.config import Settings
-from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.errors import ConsentError, InvalidInput, NotFound
 from burnout_lib.privacy import published
-from burnout_lib.store.db import CHANNELS, consent, metadata, require_schema, staff, upsert
+from burnout_lib.store.db import consent, metadata, require_schema, staff, upsert
 from burnout_lib.store.private_files import new_temp, private_dir
 from burnout_lib.store.report_archive import forget_reports
 from burnout_lib.store.transactions import write_transaction
@@ -42,11 +44,9 @@ def staff_id_for(connection: Connection, pseudonym: str) -> int:
 def set_consent(
     engine: Engine, pseudonym: str, channel: str, granted: bool, at: datetime | None = None
 ) -> datetime:
-    """Record that a person granted or revoked consent for a channel; returns the timestamp."""
-    if channel not in CHANNELS:
-        raise InvalidInput(
-            f"unknown consent channel {channel!r} (use one of: {', '.join(CHANNELS)})"
-        )
+    """Record that a person granted or revoked consent for a channel (its name in the channel
+    registry, or an earlier one); returns the timestamp."""
+    channel = channels.canonical(channel)
     require_schema(engine)
     decided_at = at or datetime.now(UTC)
 
@@ -60,14 +60,53 @@ def set_consent(
     return decided_at
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A person's latest consent decision for one channel (`decided_at` None: never asked)."""
+
+    channel: str
+    granted: bool
+    decided_at: datetime | None
+
+
+def decision(connection: Connection, staff_id: int, channel: str) -> Decision:
+    """The person's latest decision for the channel; never asked counts as not granted."""
+    name = channels.canonical(channel)
+    found = connection.execute(
+        select(consent.c.granted, consent.c.decided_at).where(
+            consent.c.staff_id == staff_id, consent.c.channel == name
+        )
+    ).one_or_none()
+    if found is None:
+        return Decision(name, False, None)
+    return Decision(name, bool(found.granted), found.decided_at)
+
+
 def has_consent(connection: Connection, staff_id: int, channel: str) -> bool:
     """True only when the person's latest decision for this channel is a grant."""
-    granted = connection.execute(
-        select(consent.c.granted).where(
-            consent.c.staff_id == staff_id, consent.c.channel == channel
-        )
-    ).scalar_one_or_none()
-    return bool(granted)
+    return decision(connection, staff_id, channel).granted
+
+
+def require_consent(
+    connection: Connection,
+    staff_id: int,
+    channel: str,
+    refusal: str | Callable[[Decision], str],
+) -> Decision:
+    """The one consent gate before a channel's data is taken in, stored or used: nothing happens
+    unless the person's latest decision is a grant. Otherwise `ConsentError` with the caller's
+    one line (`refusal`, or made from the decision: never asked, or withdrawn and when)."""
+    found = decision(connection, staff_id, channel)
+    if not found.granted:
+        raise ConsentError(refusal(found) if callable(refusal) else refusal)
+    return found
+
+
+def consenting(channel: str):
+    """The bulk form of the gate, for queries over many people: a subquery of the ids of
+    everyone whose latest decision for the channel is a grant."""
+    name = channels.canonical(channel)
+    return select(consent.c.staff_id).where(consent.c.channel == name, consent.c.granted == true())
 
 
 def person_tables() -> list[tuple[Table, object]]:

@@ -16,13 +16,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, literal, select, true
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Connection, Engine
 from tqdm.auto import tqdm
 
 from burnout_lib.emotions import FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import NotFound
-from burnout_lib.privacy import access, published
+from burnout_lib.privacy import access, consent, published
 from burnout_lib.privacy.accounts import STAFF, Viewer
 from burnout_lib.privacy.suppression import ALL, TOTAL
 from burnout_lib.risk.advice import driver_phrases
@@ -561,11 +561,10 @@ def level_counts(
 
 def checkin_counts(connection: Connection, first: date, last: date) -> pd.DataFrame:
     """Per week, unit and role: consenting staff at/above the CBI cut-off, below it, or silent."""
-    staff, consent, checkin = db.staff, db.consent, db.checkin
+    staff, checkin = db.staff, db.checkin
     consenting = (
         select(staff.c.id, staff.c.unit, staff.c.role)
-        .join(consent, consent.c.staff_id == staff.c.id)
-        .where(consent.c.channel == "checkin", consent.c.granted == true())
+        .where(staff.c.id.in_(consent.consenting("checkin")))
         .subquery()
     )
     head_counts = connection.execute(

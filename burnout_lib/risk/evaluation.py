@@ -548,7 +548,7 @@ def choose_feature_set(
     `evaluate` of the full set, as `burnout evaluate` runs it, decides (`decide`).
 
     Without an evaluation: check-ins only when the facial channel is switched off
-    (`settings.facial_channel_enabled`) or nobody has shared expression scores; the full set,
+    (`settings.channel_on("face")`) or nobody has shared expression scores; the full set,
     saying why, when there are too few weeks to judge it. Training options (default: the
     deployment's `high_risk_precision`) are those `burnout evaluate` passes."""
     if bootstrap_rounds < 1:
@@ -556,11 +556,11 @@ def choose_feature_set(
             "choosing the feature set needs the differences' intervals: at least 1 bootstrap "
             f"round (got {bootstrap_rounds})"
         )
-    if not settings.facial_channel_enabled:
+    if not settings.channel_on("face"):
         return FeatureChoice(
             "checkin",
             SWITCHED_OFF,
-            "The facial channel is switched off for this deployment (BURNOUT_FACIAL_CHANNEL=off): "
+            "The facial channel is switched off for this deployment (BURNOUT_FACE_CHANNEL=off): "
             "the model uses check-ins only.",
         )
     shared = len(features) and features[list(EXPRESSION_FEATURES)].notna().to_numpy().any()

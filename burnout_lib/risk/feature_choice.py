@@ -6,7 +6,7 @@ hospital's own data. `evaluation.choose_feature_set` runs that evaluation and re
 interval of the average-precision difference, check-ins and facial expressions against check-ins
 alone on the later weeks, lies above zero). When it made the early warning worse, or the interval
 spans zero, the model uses check-ins only. When no evaluation is possible the choice says why: a
-channel switched off (`BURNOUT_FACIAL_CHANNEL=off`) or that nobody shares means check-ins only; too
+channel switched off (`BURNOUT_FACE_CHANNEL=off`) or that nobody shares means check-ins only; too
 few weeks to judge keeps the channel until `burnout evaluate` can.
 
 A trained model's card records the choice (`FeatureChoice.record`, as `card["channels"]`, saved

@@ -29,11 +29,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.engine import Connection, Engine
 
+from burnout_lib import channels
 from burnout_lib.config import Settings
 from burnout_lib.errors import InvalidInput, NotFound
+from burnout_lib.privacy.consent import consenting
 from burnout_lib.risk.feature_choice import channel_record, live_model_sentence
 from burnout_lib.risk.features import (
     CHECKIN_FEATURES,
@@ -147,26 +149,41 @@ def latest_model(engine: Engine, settings: Settings, model_version_id: int | Non
     return load_model(settings.data_dir / path), model_version_id
 
 
-def _consent(engine: Engine) -> pd.DataFrame:
+#: Scoring's part of each channel: the feature columns its consent decides (blanked without it),
+#: and the columns that show its data is there (a row with none of any channel is not scored).
+CONSENTED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "checkin": (*CHECKIN_FEATURES, *CURRENT_CHECKIN, "score"),
+    "face": FACIAL_FEATURES,
+}
+DATA_COLUMNS: dict[str, tuple[str, ...]] = {"checkin": ("score",), "face": EXPRESSION_FEATURES}
+#: What a column holds without the channel's data, where that is not "missing".
+WITHOUT_DATA: dict[str, dict[str, object]] = {"face": {"recordings": 0}}
+
+
+def _consent(engine: Engine, names: tuple[str, ...]) -> pd.DataFrame:
     query = select(db.consent.c.staff_id, db.consent.c.channel, db.consent.c.granted)
     with engine.connect() as connection:
         frame = pd.read_sql(query, connection)
     return frame.pivot_table(
         index="staff_id", columns="channel", values="granted", aggfunc="max"
-    ).reindex(columns=list(db.CHANNELS))
+    ).reindex(columns=list(names))
 
 
 def consented_features(engine: Engine, features: pd.DataFrame) -> pd.DataFrame:
     """Only people who consented to a channel, with the channels they did not consent to blanked."""
-    consent = _consent(engine).fillna(False).astype(bool)
-    rows = features.join(consent, on="staff_id")
-    rows[list(db.CHANNELS)] = rows[list(db.CHANNELS)].fillna(False).astype(bool)
-    rows = rows[rows["checkin"] | rows["recording"]].copy()
-    rows.loc[~rows["checkin"], [*CHECKIN_FEATURES, *CURRENT_CHECKIN, "score"]] = np.nan
-    rows.loc[~rows["recording"], list(FACIAL_FEATURES)] = np.nan
-    rows.loc[~rows["recording"], "recordings"] = 0
-    has_data = rows["score"].notna() | rows[list(EXPRESSION_FEATURES)].notna().any(axis=1)
-    return rows[has_data].drop(columns=list(db.CHANNELS))
+    names = tuple(name for name in channels.names() if name in CONSENTED_COLUMNS)
+    flags = [f"consent:{name}" for name in names]
+    consent = _consent(engine, names).fillna(False).astype(bool)
+    rows = features.join(consent.set_axis(flags, axis="columns"), on="staff_id")
+    rows[flags] = rows[flags].fillna(False).astype(bool)
+    rows = rows[rows[flags].any(axis=1)].copy()
+    has_data = pd.Series(False, index=rows.index)
+    for name, flag in zip(names, flags, strict=True):
+        rows.loc[~rows[flag], list(CONSENTED_COLUMNS[name])] = np.nan
+        for column, value in WITHOUT_DATA.get(name, {}).items():
+            rows.loc[~rows[flag], column] = value
+        has_data |= rows[list(DATA_COLUMNS[name])].notna().any(axis=1)
+    return rows[has_data].drop(columns=flags)
 
 
 def combined_levels(
@@ -303,40 +320,45 @@ def score_people(
     return rows
 
 
+def _answered(week: date, allowed):
+    checkin = db.checkin.c
+    return select(checkin.staff_id).where(
+        checkin.week_start == week, checkin.score.is_not(None), checkin.staff_id.in_(allowed)
+    )
+
+
+def _recorded(week: date, allowed):
+    recording = db.recording.c
+    return (
+        select(recording.staff_id)
+        .join(db.expression_summary)
+        .where(
+            recording.week_start == week,
+            db.expression_summary.c.frames_used > 0,
+            recording.staff_id.in_(allowed),
+        )
+    )
+
+
+#: Scoring's part of each channel: who, among `allowed`, has the channel's data in a week.
+WEEK_DATA = {"checkin": _answered, "face": _recorded}
+
+
 def unscored_people(connection: Connection, week: date, model_version_id: int) -> int:
     """How many people with consented data in the week (an answered check-in, or a recording
     with a face) have no row of this model yet: a week a few people's own check-ins scored early
     (`score_people`) still needs scoring for everyone else."""
     week = monday(week)
-    consent = db.consent
-
-    def agreed(channel: str, staff_id):
-        return (
-            select(consent.c.staff_id)
-            .where(consent.c.channel == channel, consent.c.granted)
-            .where(consent.c.staff_id == staff_id)
-            .exists()
-        )
-
-    answered = select(db.checkin.c.staff_id).where(
-        db.checkin.c.week_start == week,
-        db.checkin.c.score.is_not(None),
-        agreed("checkin", db.checkin.c.staff_id),
-    )
-    recorded = (
-        select(db.recording.c.staff_id)
-        .join(db.expression_summary)
-        .where(
-            db.recording.c.week_start == week,
-            db.expression_summary.c.frames_used > 0,
-            agreed("recording", db.recording.c.staff_id),
-        )
-    )
+    having = [
+        query(week, consenting(name))
+        for name, query in WEEK_DATA.items()
+        if name in channels.names()
+    ]
     scored = select(db.weekly_risk.c.staff_id).where(
         db.weekly_risk.c.week_start == week,
         db.weekly_risk.c.model_version_id == model_version_id,
     )
-    people = answered.union(recorded).subquery()
+    people = union(*having).subquery()
     missing = select(func.count()).select_from(people).where(people.c.staff_id.not_in(scored))
     return connection.execute(missing).scalar_one()
 

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from burnout_lib.errors import InvalidInput
+from burnout_lib.privacy.consent import consenting
 from burnout_lib.sources.instruments import ANSWER_SCORES, PERSONAL, WORK, score
 from burnout_lib.store import db
 from burnout_lib.store.transactions import write_transaction
@@ -135,14 +136,15 @@ def header_problem(header: list[str]) -> str | None:
     refused whole."""
     known = set(REQUIRED) | set(OPTIONAL) | set(WEEK_COLUMNS)
     columns = [name.lower() for name in header]
-    unknown = [name for name in header if name.lower() not in known]
+    # a name with a line break or other unprintable character is shown quoted, on one line
+    unknown = [n if n.isprintable() else repr(n) for n in header if n.lower() not in known]
     missing = [c for c in REQUIRED if c not in columns]
     if set(PERSONAL.columns) <= set(missing):
         missing = [c for c in missing if c not in PERSONAL.columns] + [
             f"{PERSONAL.columns[0]} to {PERSONAL.columns[-1]}"
         ]
     weeks = [c for c in WEEK_COLUMNS if c in columns]
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    repeated = sorted({c if c.isprintable() else repr(c) for c in columns if columns.count(c) > 1})
     problems = []
     if unknown:
         problems.append(f"unknown column{'s' * (len(unknown) > 1)} {', '.join(unknown)}")
@@ -276,14 +278,8 @@ def _store_then(
 
 def _people(engine: Engine, pseudonyms) -> dict[str, tuple[int, bool]]:
     """pseudonym -> (staff id, check-in consent granted) for the pseudonyms in the file."""
-    query = (
-        select(db.staff.c.pseudonym, db.staff.c.id, db.consent.c.granted)
-        .select_from(db.staff)
-        .outerjoin(
-            db.consent,
-            and_(db.consent.c.staff_id == db.staff.c.id, db.consent.c.channel == "checkin"),
-        )
-    )
+    granted = db.staff.c.id.in_(consenting("checkin")).label("granted")
+    query = select(db.staff.c.pseudonym, db.staff.c.id, granted)
     found: dict[str, tuple[int, bool]] = {}
     names = [p for p in pseudonyms if p]
     with engine.connect() as connection:

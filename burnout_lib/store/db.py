@@ -55,7 +55,6 @@ from burnout_lib.errors import DatabaseUnavailable
 from burnout_lib.store.private_files import create_private
 from burnout_lib.store.transactions import write_transaction
 
-CHANNELS = ("recording", "checkin")
 RISK_LEVELS = ("low", "moderate", "high")
 PERSONAL_ITEMS = tuple(f"personal_{i}" for i in range(1, 7))
 WORK_ITEMS = tuple(f"work_{i}" for i in range(1, 8))

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from burnout_lib import channels
 from burnout_lib.emotions import EXPRESSION_SLUGS, FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.privacy.accounts import Viewer, viewer_for
 from burnout_lib.store import db
@@ -118,7 +119,7 @@ def build(engine: Engine) -> None:
                     "decided_at": decided,
                 }  # fmt: skip
                 for p in PEOPLE
-                for channel in db.CHANNELS
+                for channel in channels.names()
             ]
         )
         db.upsert(connection, db.consent, consent, keys=("staff_id", "channel"))

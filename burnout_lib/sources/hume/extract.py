@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from burnout_lib.config import Settings
 from burnout_lib.emotions import BELOW_FLOOR, EXPRESSION_SLUGS, SUMMARY_STATS, summarise_frames
 from burnout_lib.errors import ConsentError, InvalidInput
-from burnout_lib.privacy.consent import has_consent, staff_id_for
+from burnout_lib.privacy.consent import require_consent, staff_id_for
 from burnout_lib.sources.hume.client import HumeClient, measure_frames
 from burnout_lib.sources.hume.frames import Frame, file_sha256, iter_frames
 from burnout_lib.sources.hume.predictions import (
@@ -101,17 +101,19 @@ def _as_utc(moment: datetime | None, path: Path) -> datetime:
 
 def check_facial_consent(engine: Engine, settings: Settings, pseudonym: str) -> int:
     """Refuse before anything leaves the machine unless the facial channel may be used."""
-    if not settings.facial_channel_enabled:
+    if not settings.channel_on("face"):
         raise ConsentError(
-            "the facial channel is switched off for this deployment (BURNOUT_FACIAL_CHANNEL=off)"
+            "the facial channel is switched off for this deployment (BURNOUT_FACE_CHANNEL=off)"
         )
     db.require_schema(engine)
     with engine.connect() as connection:
         staff_id = staff_id_for(connection, pseudonym)
-        if not has_consent(connection, staff_id, "recording"):
-            raise ConsentError(
-                f"{pseudonym} has not consented to the facial channel (recording): nothing was sent"
-            )
+        require_consent(
+            connection,
+            staff_id,
+            "face",
+            f"{pseudonym} has not consented to the facial channel (face): nothing was sent",
+        )
     return staff_id
 
 
@@ -190,11 +192,13 @@ def store_recording(
 
     def store(connection) -> bool:
         # consent withdrawn while the frames were being measured: nothing of theirs is kept
-        if not has_consent(connection, staff_id, "recording"):
-            raise ConsentError(
-                f"{pseudonym} withdrew consent to the facial channel while the frames were being "
-                "measured: nothing was stored"
-            )
+        require_consent(
+            connection,
+            staff_id,
+            "face",
+            f"{pseudonym} withdrew consent to the facial channel while the frames "
+            "were being measured: nothing was stored",
+        )
         new = db.upsert(connection, db.recording, pd.DataFrame([recording]), ("sha256",), False)
         if not new:
             return False
@@ -228,9 +232,18 @@ def extract_file(
     staff_id = check_facial_consent(engine, settings, pseudonym)
     sha256 = file_sha256(path)
     return _extract(
-        engine, settings, client, _decoded(path, fps), path.name, staff_id, pseudonym, sha256,
-        lambda: _as_utc(recorded_at, path), "file", on_frames,
-    )  # fmt: skip
+        engine,
+        settings,
+        client,
+        _decoded(path, fps),
+        path.name,
+        staff_id,
+        pseudonym,
+        sha256,
+        lambda: _as_utc(recorded_at, path),
+        "file",
+        on_frames,
+    )
 
 
 def extract_frames(
@@ -255,9 +268,19 @@ def extract_frames(
     staff_id = check_facial_consent(engine, settings, pseudonym)
     moment = recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)
     return _extract(
-        engine, settings, client, frames, label, staff_id, pseudonym, sha256, lambda: moment,
-        source, on_frames, require_face,
-    )  # fmt: skip
+        engine,
+        settings,
+        client,
+        frames,
+        label,
+        staff_id,
+        pseudonym,
+        sha256,
+        lambda: moment,
+        source,
+        on_frames,
+        require_face,
+    )
 
 
 def _decoded(path: Path, fps: float) -> Iterator[Frame]:
@@ -285,9 +308,20 @@ def _extract(
             status = "stored by another run" if waited else "already stored"
             return ExtractResult(label, sha256, status)
         return _measure_and_store(
-            engine, settings, client, frames, label, staff_id, pseudonym, sha256, cache,
-            moment(), source, on_frames, require_face,
-        )  # fmt: skip
+            engine,
+            settings,
+            client,
+            frames,
+            label,
+            staff_id,
+            pseudonym,
+            sha256,
+            cache,
+            moment(),
+            source,
+            on_frames,
+            require_face,
+        )
 
 
 @contextmanager
@@ -338,9 +372,18 @@ def _measure_and_store(
     if require_face and table.empty:
         raise NoFaceFound(f"{label}: no face found in {frames} frames; nothing was stored")
     choice, stored = store_recording(
-        engine, settings, staff_id, pseudonym, sha256, moment, source, table, frames,
-        request_ids, run_ids,
-    )  # fmt: skip
+        engine,
+        settings,
+        staff_id,
+        pseudonym,
+        sha256,
+        moment,
+        source,
+        table,
+        frames,
+        request_ids,
+        run_ids,
+    )
     status = "new" if sent else "cached"
     return ExtractResult(
         label,
