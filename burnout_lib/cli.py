@@ -59,6 +59,17 @@ def _weeks(text: str) -> int:
     return value
 
 
+def _feature_set(text: str) -> str:
+    """A feature set: a named one (full, checkin, facial) or channels joined by "+"."""
+    from burnout_lib.risk.features import set_channels
+
+    try:
+        set_channels(text)
+    except InvalidInput as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
 def _engine(settings: Settings):
     from burnout_lib.store.db import make_engine
 
@@ -251,16 +262,13 @@ def cmd_checkin_template(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.risk.evaluation import choose_feature_set
     from burnout_lib.risk.feature_choice import training_line
-    from burnout_lib.risk.features import weekly_features
+    from burnout_lib.risk.features import require_enabled, weekly_features
     from burnout_lib.risk.model import save_model, train
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
-    if not settings.channel_on("face") and args.feature_set not in (None, "checkin"):
-        raise InvalidInput(
-            f"the facial channel is switched off for this deployment: use --feature-set checkin, "
-            f"not {args.feature_set!r}"
-        )
+    if args.feature_set is not None:
+        require_enabled(args.feature_set, settings.channels_off)
     engine = _engine(settings)
     require_schema(engine)
     features = consented_features(engine, weekly_features(engine, args.first, args.last))
@@ -290,11 +298,11 @@ def cmd_train(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     from burnout_lib.risk.evaluation import decide, evaluate
     from burnout_lib.risk.feature_choice import CHANNEL_WORDS
-    from burnout_lib.risk.features import weekly_features
+    from burnout_lib.risk.features import deployment_set, weekly_features
     from burnout_lib.risk.scoring import consented_features
     from burnout_lib.store.db import require_schema
 
-    feature_set = args.feature_set or ("full" if settings.channel_on("face") else "checkin")
+    feature_set = args.feature_set or deployment_set(settings.channels_off)
     engine = _engine(settings)
     require_schema(engine)
     features = consented_features(engine, weekly_features(engine))
@@ -523,9 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
     training = add("train", cmd_train, "train the burnout model and write its model card")
     training.add_argument(
         "--feature-set",
-        choices=("full", "checkin", "facial"),
-        help="default: check-ins, and the facial channel only where `burnout evaluate` shows it "
-        "improves the early warning (a set against that is trained, and its card says so)",
+        type=_feature_set,
+        metavar="SET",
+        help="full, checkin, facial, or channels joined by '+'; default: check-ins, and the "
+        "facial channel only where `burnout evaluate` shows it improves the early warning (a set "
+        "against that is trained, and its card says so)",
     )
     training.add_argument("--target-recall", type=float, default=0.95)
     training.add_argument("--first", type=_iso_date, metavar="YYYY-MM-DD", help="first week")
@@ -558,7 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluating.add_argument(
         "--horizon", type=_weeks, metavar="WEEKS", help="weeks the early warning looks ahead"
     )
-    evaluating.add_argument("--feature-set", choices=("full", "checkin", "facial"))
+    evaluating.add_argument("--feature-set", type=_feature_set, metavar="SET",
+                            help="full, checkin, facial, or channels joined by '+'")  # fmt: skip
     evaluating.add_argument("--target-recall", type=float, default=0.95)
 
     promoting = add("promote", cmd_promote, "make a trained model the live one")

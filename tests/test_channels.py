@@ -181,3 +181,89 @@ def test_a_new_channel_is_picked_up_by_consent_erasure_and_burnout_channels(
     table = channels.markdown_table({"pulse"})
     assert "| pulse: Wearable pulse | off (BURNOUT_PULSE_CHANNEL=off) |" in table
     assert table.count("EU AI Act") == 2
+
+
+#: Where a channel's name may be spelled out: the registry, and each room's per-channel part
+#: (keyed by the name); everything else reads the registry. Table names that happen to be
+#: words of the same spelling (`recording`, `checkin`) and Hume's model name `face` are listed
+#: as such.
+ALLOWED = {
+    "channels.py": "the registry",
+    "risk/features.py": "features: each channel's feature columns and the named feature sets",
+    "risk/scoring.py": "scoring: each channel's blanking, has-data and week's-data rules",
+    "risk/evaluation.py": "evaluation: the check-in-only and facial comparisons it names",
+    "risk/feature_choice.py": "evaluation: the facial channel's words in a model card",
+    "plots/model_plots.py": "plots: each channel's colour",
+    "readouts/views.py": "team counts: the check-in channel's answered and consenting counts",
+    "app/self_service.py": "the check-in panel's service (its consent gate)",
+    "app/staff_panels.py": "the check-in panel",
+    "app/self_service_frames.py": "the clip panel's service (the face channel's consent gate)",
+    "app/dashboard.py": "the clip panel: shown with the face channel's consent and setting",
+    "sources/checkins.py": "the check-in channel's source (its consent gate)",
+    "sources/hume/extract.py": "the face channel's source (its consent gate)",
+    "sources/hume/predictions.py": "Hume's model name 'face', not the channel",
+    "testing/hume_server.py": "Hume's model name 'face', not the channel",
+    "store/db.py": "the tables `recording` and `checkin`",
+    "store/integrity.py": "the table `recording`",
+    "demo.py": "the tables' row counts",
+    "cli.py": "the `checkin` command group",
+}
+
+
+def test_no_channel_name_is_spelled_outside_the_registry_and_each_rooms_part() -> None:
+    import ast
+
+    spelled = set(channels.accepted_names())
+    library = ROOT / "burnout_lib"
+    found = {}
+    for path in sorted(library.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and node.value in spelled:
+                found.setdefault(path.relative_to(library).as_posix(), node.lineno)
+    stray = {place: line for place, line in found.items() if place not in ALLOWED}
+    assert not stray, f"a channel's name spelled outside its places (file: first line): {stray}"
+    assert set(ALLOWED) <= set(found), "a place listed that no longer needs to be"
+
+
+def test_a_new_channels_features_are_built_and_blanked_without_its_consent(
+    throwaway, engine, settings, monkeypatch
+) -> None:
+    """Each room's per-channel part, keyed by the new name, is all a channel needs: the weekly
+    features gain its columns, and scoring blanks them for whoever did not agree to it."""
+    from burnout_lib.risk import features, scoring
+
+    write_mock(engine, settings, MockSpec(staff=6, weeks=3, seed=6), progress=False)
+    with engine.connect() as connection:
+        staff = pd.read_sql(select(db.staff.c.id, db.staff.c.pseudonym), connection)
+    weeks = sorted(features.weekly_features(engine)["week_start"].unique())
+    pulse = pd.DataFrame(
+        [{"staff_id": i, "week_start": w, "pulse": 60.0 + i} for i in staff["id"] for w in weeks]
+    )
+
+    def weekly(_engine, first, last, staff_ids):
+        return pulse.copy()
+
+    def history(rows, by):
+        rows["pulse_change"] = rows["pulse"] - rows["pulse"].groupby(by).shift(1)
+
+    part = features.ChannelPart(weekly=weekly, derive=history, data=("pulse",))
+    monkeypatch.setitem(features.CHANNEL_PARTS, "pulse", part)
+    monkeypatch.setitem(features.CHANNEL_FEATURES, "pulse", ("pulse", "pulse_change"))
+    monkeypatch.setitem(scoring.CONSENTED_COLUMNS, "pulse", ("pulse", "pulse_change"))
+
+    built = features.weekly_features(engine)
+    assert {"pulse", "pulse_change"} <= set(built.columns)
+    assert built["pulse"].notna().all()
+    with engine.connect() as connection:  # two people who share their check-ins
+        answering = set(connection.execute(consenting("checkin")).scalars())
+    shown = built[built["staff_id"].isin(answering) & built["score"].notna()]
+    agreed, refused = sorted(shown["pseudonym"].unique())[:2]
+    set_consent(engine, agreed, "pulse", True)
+    set_consent(engine, refused, "pulse", False)
+    scored = scoring.consented_features(engine, built)
+    assert scored.loc[scored["pseudonym"] == agreed, "pulse"].notna().all()
+    assert not scored.loc[scored["pseudonym"] == refused].empty  # still scored on check-ins
+    assert scored.loc[scored["pseudonym"] == refused, "pulse"].isna().all()
+    assert list(scored.columns) == list(built.columns)  # no consent flag left behind

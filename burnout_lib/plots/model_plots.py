@@ -16,15 +16,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from burnout_lib import channels as registry
 from burnout_lib.plots.style import CATEGORICAL, OKABE_ITO, empty, new_figure
 from burnout_lib.sources.instruments import BURNOUT_CUTOFF
 
-#: Consent channels.
+#: The plots' part of each channel: its colour (a channel added later takes the next free one).
 CHANNEL_COLOURS: dict[str, str] = {
     "checkin": OKABE_ITO["blue"],
-    "recording": OKABE_ITO["orange"],
+    "face": OKABE_ITO["orange"],
 }
-CHANNEL_LABELS: dict[str, str] = {"checkin": "weekly check-in", "recording": "facial recording"}
 TRUTH_COLOUR = OKABE_ITO["black"]
 CHECKIN_COLOUR = OKABE_ITO["blue"]
 FATIGUE_COLOUR = OKABE_ITO["vermillion"]
@@ -84,7 +84,9 @@ def consent_rates(staff: pd.DataFrame, consent: pd.DataFrame) -> Figure:
     fig = new_figure(9, 0.5 * max(staff["unit"].nunique() if len(staff) else 0, 4) + 1.6)
     if staff.empty:
         return empty(fig, title)
-    channels = list(CHANNEL_COLOURS)
+    channels = list(registry.names())
+    spare = [c for c in OKABE_ITO.values() if c not in CHANNEL_COLOURS.values()]
+    colours = {**dict(zip(channels, spare, strict=False)), **CHANNEL_COLOURS}
     granted = (
         consent[consent["granted"].astype(bool)]
         .assign(value=True)
@@ -103,16 +105,16 @@ def consent_rates(staff: pd.DataFrame, consent: pd.DataFrame) -> Figure:
     shares = shares.loc[sizes.index]
 
     ax = fig.subplots()
-    height = 0.38
+    height = 0.76 / len(channels)
     y = np.arange(len(shares))
     for k, channel in enumerate(channels):
-        offset = (0.5 - k) * height
+        offset = ((len(channels) - 1) / 2 - k) * height
         bars = ax.barh(
             y + offset,
             shares[channel],
             height=height,
-            color=CHANNEL_COLOURS[channel],
-            label=f"{CHANNEL_LABELS[channel]} (all units {overall[channel]:.0f}%)",
+            color=colours[channel],
+            label=f"{registry.get(channel).label} (all units {overall[channel]:.0f}%)",
         )
         ax.bar_label(bars, fmt="%.0f%%", padding=2, fontsize="small")
     ax.set_yticks(y, [f"{unit} (n={sizes[unit]})" for unit in shares.index])

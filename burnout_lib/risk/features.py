@@ -25,7 +25,8 @@ registry's names); any other combination of channels is a set named by joining t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -33,6 +34,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from burnout_lib import channels
 from burnout_lib.emotions import EXPRESSIONS, FATIGUE, PROTECTIVE, slug, summary_column
 from burnout_lib.errors import InvalidInput
 from burnout_lib.sources.instruments import BURNOUT_CUTOFF
@@ -114,6 +116,22 @@ def set_name(channel_names: Iterable[str]) -> str:
         raise InvalidInput(f"no feature set uses the channels {sorted(wanted)!r}")
     named = {chosen: name for name, chosen in SET_CHANNELS.items()}
     return named.get(ordered, "+".join(ordered))
+
+
+def deployment_set(channels_off: Iterable[str] = ()) -> str:
+    """The feature set of every channel this deployment has on (and that has features)."""
+    return set_name(c.name for c in channels.enabled(channels_off) if c.name in CHANNEL_FEATURES)
+
+
+def require_enabled(feature_set: str, channels_off: Iterable[str]) -> None:
+    """Refuse a feature set that uses a channel this deployment has switched off, in one line."""
+    off = [name for name in set_channels(feature_set) if name in set(channels_off)]
+    if off:
+        label = channels.get(off[0]).label.lower()
+        raise InvalidInput(
+            f"the {label} channel ({off[0]}) is switched off for this deployment: use "
+            f"--feature-set {deployment_set(channels_off)}, not {feature_set!r}"
+        )
 
 
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
@@ -240,7 +258,7 @@ def _only(query, column, staff_ids: Sequence[int] | None):
     return query if staff_ids is None else query.where(column.in_([int(i) for i in staff_ids]))
 
 
-def _checkins(
+def _checkins_weekly(
     engine: Engine, first: date | None, last: date | None, staff_ids: Sequence[int] | None
 ) -> pd.DataFrame:
     query = select(db.checkin.c.staff_id, db.checkin.c.week_start, db.checkin.c.score)
@@ -262,33 +280,19 @@ def _staff(engine: Engine, staff_ids: Sequence[int] | None = None) -> pd.DataFra
         return pd.read_sql(_only(query, db.staff.c.id, staff_ids), connection)
 
 
-def weekly_features(
-    engine: Engine,
-    first: date | None = None,
-    last: date | None = None,
-    staff_ids: Sequence[int] | None = None,
-) -> pd.DataFrame:
-    """The feature matrix for weeks `first`..`last` (all weeks when None), of everyone or only
-    of `staff_ids` (a person's rows depend on their own data only, so they are the same either
-    way).
+@dataclass(frozen=True)
+class ChannelPart:
+    """This room's part of one channel: how its weekly data is read and what history it adds."""
 
-    Columns: `staff_id`, `pseudonym`, `week_start`, every feature of the `full` set and this
-    week's check-in (`CURRENT_CHECKIN`), `score` (this week's check-in, the labels' source;
-    missing when not answered) and `burnout` (score ≥ 50, the estimate's label; missing when
-    there is no score).
-    """
-    history_start = first - timedelta(weeks=BASELINE_WEEKS + 1) if first else None
-    checkins = _checkins(engine, history_start, last, staff_ids)
-    faces = _weekly_expressions(engine, history_start, last, staff_ids)
-    for frame in (checkins, faces):
-        frame["week_start"] = pd.to_datetime(frame["week_start"])
-    rows = pd.merge(checkins, faces, on=["staff_id", "week_start"], how="outer")
-    if rows.empty:
-        return _empty()
-    rows = _complete_weeks(rows)
-    rows = rows.sort_values(["staff_id", "week_start"]).reset_index(drop=True)
-    by = rows["staff_id"]
+    #: per person and week with data: `staff_id`, `week_start` and the channel's raw columns
+    weekly: Callable[[Engine, date | None, date | None, Sequence[int] | None], pd.DataFrame]
+    #: adds the channel's history features to the rows (sorted by person, one row per week)
+    derive: Callable[[pd.DataFrame, pd.Series], None]
+    #: raw columns that, present, show the person shared this channel's data that week
+    data: tuple[str, ...]
 
+
+def _checkin_history(rows: pd.DataFrame, by: pd.Series) -> None:
     answered = rows["score"].notna().astype(float)
     rows["prev_score"] = rows["score"].groupby(by).shift(1)
     rows["score_now"] = rows["score"]
@@ -300,20 +304,63 @@ def weekly_features(
         rows["week_start"] - last_answered.groupby(by).ffill()
     ).dt.days / 7
 
+
+def _face_history(rows: pd.DataFrame, by: pd.Series) -> None:
     for name in EXPRESSION_FEATURES:
         baseline = _past(rows[name], by, BASELINE_WEEKS, "mean", min_periods=2)
         rows[f"{name}_dev"] = rows[name] - baseline
     rows["fatigue_trend_4w"] = _trend(rows, "fatigue", HISTORY_WEEKS)
     rows["recordings"] = rows["recordings"].fillna(0)
 
-    has_data = rows["score"].notna() | rows[list(EXPRESSION_FEATURES)].notna().any(axis=1)
+
+def weekly_features(
+    engine: Engine,
+    first: date | None = None,
+    last: date | None = None,
+    staff_ids: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The feature matrix for weeks `first`..`last` (all weeks when None), of everyone or only
+    of `staff_ids` (a person's rows depend on their own data only, so they are the same either
+    way).
+
+    Columns: `staff_id`, `pseudonym`, `week_start`, every channel's features (`CHANNEL_PARTS`,
+    the `full` set and any channel added since) and this week's check-in (`CURRENT_CHECKIN`),
+    `score` (this week's check-in, the labels' source; missing when not answered) and `burnout`
+    (score ≥ 50, the estimate's label; missing when there is no score).
+    """
+    history_start = first - timedelta(weeks=BASELINE_WEEKS + 1) if first else None
+    parts = [part for name, part in CHANNEL_PARTS.items() if name in channels.names()]
+    rows = None
+    for part in parts:
+        frame = part.weekly(engine, history_start, last, staff_ids)
+        frame["week_start"] = pd.to_datetime(frame["week_start"])
+        rows = frame if rows is None else rows.merge(frame, on=["staff_id", "week_start"],
+                                                     how="outer")  # fmt: skip
+    if rows is None or rows.empty:
+        return _empty()
+    rows = _complete_weeks(rows)
+    rows = rows.sort_values(["staff_id", "week_start"]).reset_index(drop=True)
+    by = rows["staff_id"]
+    has_data = pd.Series(False, index=rows.index)
+    for part in parts:
+        part.derive(rows, by)
+        has_data |= rows[list(part.data)].notna().any(axis=1)
     rows = rows[has_data & rows["present"]].drop(columns="present")
     if first is not None:
         rows = rows[rows["week_start"] >= pd.Timestamp(first)]
     rows = rows.merge(_staff(engine, staff_ids), on="staff_id", how="left")
     rows["burnout"] = (rows["score"] >= BURNOUT_CUTOFF).astype("boolean").mask(rows["score"].isna())
     rows["week_start"] = rows["week_start"].dt.date
-    return rows[_ORDER].reset_index(drop=True)
+    return rows[_order()].reset_index(drop=True)
+
+
+#: This room's part of each channel (keyed by its registry name): its weekly reader and history.
+CHANNEL_PARTS: dict[str, ChannelPart] = {
+    "checkin": ChannelPart(weekly=_checkins_weekly, derive=_checkin_history, data=("score",)),
+    "face": ChannelPart(
+        weekly=_weekly_expressions, derive=_face_history, data=EXPRESSION_FEATURES
+    ),  # fmt: skip
+}
 
 
 def _complete_weeks(rows: pd.DataFrame) -> pd.DataFrame:
@@ -376,9 +423,12 @@ def _trend(rows: pd.DataFrame, column: str, weeks: int) -> pd.Series:
     return slope.where(n >= 2)
 
 
-_ORDER = ["staff_id", "pseudonym", "week_start", *CURRENT_CHECKIN, *FEATURE_SETS["full"],
-          "score", "burnout"]  # fmt: skip
+def _order() -> list[str]:
+    """The feature matrix's columns: every registered channel's features, in one order."""
+    known = [name for name in CHANNEL_FEATURES if name in channels.names()]
+    return ["staff_id", "pseudonym", "week_start", *CURRENT_CHECKIN, *channel_columns(known),
+            "score", "burnout"]  # fmt: skip
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=_ORDER)
+    return pd.DataFrame(columns=_order())

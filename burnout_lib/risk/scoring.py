@@ -38,10 +38,10 @@ from burnout_lib.errors import InvalidInput, NotFound
 from burnout_lib.privacy.consent import consenting
 from burnout_lib.risk.feature_choice import channel_record, live_model_sentence
 from burnout_lib.risk.features import (
+    CHANNEL_PARTS,
     CHECKIN_FEATURES,
     CURRENT_CHECKIN,
     DRIVER_GROUPS,
-    EXPRESSION_FEATURES,
     FACIAL_FEATURES,
     weekly_features,
 )
@@ -149,13 +149,12 @@ def latest_model(engine: Engine, settings: Settings, model_version_id: int | Non
     return load_model(settings.data_dir / path), model_version_id
 
 
-#: Scoring's part of each channel: the feature columns its consent decides (blanked without it),
-#: and the columns that show its data is there (a row with none of any channel is not scored).
+#: Scoring's part of each channel: the feature columns its consent decides (blanked without it;
+#: a row left with no channel's data, `features.CHANNEL_PARTS[...].data`, is not scored).
 CONSENTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "checkin": (*CHECKIN_FEATURES, *CURRENT_CHECKIN, "score"),
     "face": FACIAL_FEATURES,
 }
-DATA_COLUMNS: dict[str, tuple[str, ...]] = {"checkin": ("score",), "face": EXPRESSION_FEATURES}
 #: What a column holds without the channel's data, where that is not "missing".
 WITHOUT_DATA: dict[str, dict[str, object]] = {"face": {"recordings": 0}}
 
@@ -182,7 +181,7 @@ def consented_features(engine: Engine, features: pd.DataFrame) -> pd.DataFrame:
         rows.loc[~rows[flag], list(CONSENTED_COLUMNS[name])] = np.nan
         for column, value in WITHOUT_DATA.get(name, {}).items():
             rows.loc[~rows[flag], column] = value
-        has_data |= rows[list(DATA_COLUMNS[name])].notna().any(axis=1)
+        has_data |= rows[list(CHANNEL_PARTS[name].data)].notna().any(axis=1)
     return rows[has_data].drop(columns=flags)
 
 
