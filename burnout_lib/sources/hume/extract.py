@@ -232,18 +232,9 @@ def extract_file(
     staff_id = check_facial_consent(engine, settings, pseudonym)
     sha256 = file_sha256(path)
     return _extract(
-        engine,
-        settings,
-        client,
-        _decoded(path, fps),
-        path.name,
-        staff_id,
-        pseudonym,
-        sha256,
-        lambda: _as_utc(recorded_at, path),
-        "file",
-        on_frames,
-    )
+        engine, settings, client, _decoded(path, fps), path.name, staff_id, pseudonym, sha256,
+        lambda: _as_utc(recorded_at, path), "file", on_frames,
+    )  # fmt: skip
 
 
 def extract_frames(
@@ -268,19 +259,9 @@ def extract_frames(
     staff_id = check_facial_consent(engine, settings, pseudonym)
     moment = recorded_at if recorded_at.tzinfo else recorded_at.replace(tzinfo=UTC)
     return _extract(
-        engine,
-        settings,
-        client,
-        frames,
-        label,
-        staff_id,
-        pseudonym,
-        sha256,
-        lambda: moment,
-        source,
-        on_frames,
-        require_face,
-    )
+        engine, settings, client, frames, label, staff_id, pseudonym, sha256, lambda: moment,
+        source, on_frames, require_face,
+    )  # fmt: skip
 
 
 def _decoded(path: Path, fps: float) -> Iterator[Frame]:
@@ -308,20 +289,9 @@ def _extract(
             status = "stored by another run" if waited else "already stored"
             return ExtractResult(label, sha256, status)
         return _measure_and_store(
-            engine,
-            settings,
-            client,
-            frames,
-            label,
-            staff_id,
-            pseudonym,
-            sha256,
-            cache,
-            moment(),
-            source,
-            on_frames,
-            require_face,
-        )
+            engine, settings, client, frames, label, staff_id, pseudonym, sha256, cache,
+            moment(), source, on_frames, require_face,
+        )  # fmt: skip
 
 
 @contextmanager
@@ -372,18 +342,9 @@ def _measure_and_store(
     if require_face and table.empty:
         raise NoFaceFound(f"{label}: no face found in {frames} frames; nothing was stored")
     choice, stored = store_recording(
-        engine,
-        settings,
-        staff_id,
-        pseudonym,
-        sha256,
-        moment,
-        source,
-        table,
-        frames,
-        request_ids,
-        run_ids,
-    )
+        engine, settings, staff_id, pseudonym, sha256, moment, source, table, frames,
+        request_ids, run_ids,
+    )  # fmt: skip
     status = "new" if sent else "cached"
     return ExtractResult(
         label,
