@@ -6,13 +6,15 @@ login and Voilà serves it (`burnout dashboard`). Every control redraws only the
 on it, from the small aggregates of `burnout_lib.readouts.views`, which refuse what the
 viewer's role does not allow. Whatever goes wrong (no sign-in, no database, no scores, a group
 below the privacy floor) is shown as a plain message in the page, never as a traceback.
+
+This module is the controller: the page's state (who is signed in, the live model, the chosen
+week, unit, role and alert), its controls, the guard around every redraw and which tabs a role
+gets. Each tab is drawn by a module of its own from plain arguments (`person_tab`, `team_tab`,
+`alerts_tab`), out of the shared pieces of `page_parts`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import logging
 import os
 import sys
@@ -20,63 +22,23 @@ from collections.abc import Callable
 from datetime import date
 
 import ipywidgets as widgets
-import pandas as pd
-from matplotlib.figure import Figure
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from burnout_lib.app import self_service
+from burnout_lib.app import alerts_tab, person_tab, self_service, team_tab
+from burnout_lib.app.page_parts import STYLE, escape, notice, week_label
 from burnout_lib.app.staff_panels import CheckinPanel, ClipPanel, ConsentPanel
 from burnout_lib.config import Settings
 from burnout_lib.errors import AccessDenied, BurnoutError, NotSignedIn
-from burnout_lib.plots import weekly_plots
-from burnout_lib.plots.style import RISK_COLOURS
 from burnout_lib.privacy import access
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, STAFF, Viewer, viewer_for
-from burnout_lib.privacy.suppression import TOTAL, shown, shown_share
 from burnout_lib.readouts import views
-from burnout_lib.risk.advice import for_person, signposting
-from burnout_lib.risk.scoring import what_scores_mean
-from burnout_lib.sources.instruments import BAND_WORDS, band_words
-from burnout_lib.sources.instruments import level as cbi_band
 from burnout_lib.store import db
 
 log = logging.getLogger(__name__)
 
 ALL_ROLES = "All roles"
-#: Said after the shared description of the scores.
-MEANING_AFTER = (
-    "Expression scores measure facial movement as a model perceives it, not what you feel. A "
-    "level is a prompt for a conversation, not a diagnosis; only you and occupational health "
-    "see this page's personal view."
-)
-STYLE = """
-<style>
-.bm { font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 1120px; line-height: 1.45; }
-.bm h2 { font-size: 1.25rem; margin: 0.6rem 0 0.3rem; }
-.bm h3 { font-size: 1.05rem; margin: 1rem 0 0.3rem; }
-.bm table { border-collapse: collapse; font-size: 0.9rem; margin: 0.3rem 0 0.8rem; }
-.bm th, .bm td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: right; }
-.bm th:first-child, .bm td:first-child { text-align: left; }
-.bm td.text, .bm th.text { text-align: left; max-width: 520px; }
-.bm img { max-width: 100%; height: auto; display: block; }
-.bm .notice { background: #f3f6fa; border-left: 4px solid #0072B2; padding: 0.6rem 0.9rem;
-              margin: 0.5rem 0; }
-.bm .headline { font-size: 1.1rem; margin: 0.3rem 0; }
-.bm .level { padding: 1px 8px; border-radius: 10px; color: #000; font-weight: 600;
-             white-space: nowrap; }
-.bm .muted { color: #555; font-size: 0.85rem; }
-.bm a { color: #0b5394; text-decoration: underline; }
-.bm .demo-label { background: #fff4e5; border: 1px dashed #b35900; padding: 0 6px; }
-.bm .help-now { background: #fff8e1; border: 3px solid #b35900; padding: 0.6rem 1rem;
-                margin: 0.5rem 0 0.8rem; }
-.bm .help-now h2 { margin-top: 0.2rem; }
-/* ipywidgets greys the tabs not shown (#6d6d6d on #eee, 4.45:1, below WCAG AA's 4.5:1) and
-   cuts long titles ("Consent and my data") at a fixed width */
-.bm-app .widget-tab > .lm-TabBar .lm-TabBar-tab { color: #333; flex: 0 0 auto; }
-</style>
-"""
 
 
 def _log_to_server() -> None:
@@ -89,78 +51,12 @@ def _log_to_server() -> None:
         package.propagate = False
 
 
-def _escape(value: object) -> str:
-    return html.escape(str(value))
-
-
-def level_badge(level: str) -> str:
-    """A risk level as a coloured, labelled badge (the word is there for colour-blind readers)."""
-    colour = RISK_COLOURS.get(level, "#BBBBBB")
-    return f'<span class="level level-{_escape(level)}" style="background:{colour}">{level}</span>'
-
-
-def notice(message: str, kind: str = "info") -> str:
-    return f'<div class="notice" data-notice="{kind}">{_escape(message)}</div>'
-
-
-def figure_html(fig: Figure, name: str) -> str:
-    """A figure as an inline PNG, named for tests and described for screen readers."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    title = fig.axes[0].get_title() if fig.axes else name
-    return f'<img data-chart="{name}" alt="{_escape(title)}" src="data:image/png;base64,{encoded}">'
-
-
-def table_html(frame: pd.DataFrame, name: str, text_columns: tuple[str, ...] = ()) -> str:
-    """A small table; `text_columns` are left-aligned prose."""
-    prose = ' class="text"'
-    head = "".join(
-        f"<th{prose if c in text_columns else ''}>{_escape(c)}</th>" for c in frame.columns
-    )
-    rows = []
-    for values in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, values, strict=True):
-            css = prose if column in text_columns else ""
-            content = value if column == "risk level" else _escape(value)
-            cells.append(f"<td{css}>{content}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        f'<table data-table="{name}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _week_label(week: date) -> str:
-    return f"{week:%d %b %Y}"
-
-
 def _week_options(weeks: list[date]) -> list[tuple[str, date]]:
     """The week chooser's entries, newest first; the week that has not ended says so."""
     return [
-        (_week_label(w) + (" (in progress)" if views.in_progress(w) else ""), w)
+        (week_label(w) + (" (in progress)" if views.in_progress(w) else ""), w)
         for w in reversed(weeks)
     ]
-
-
-def help_now_html(settings: Settings, score: float) -> str:
-    """Where to get help now, for a person whose own check-in is in the high or severe range:
-    shown above everything else on their page, and announced to screen readers."""
-    band = cbi_band(pd.Series([score])).iloc[0]
-    items = "".join(
-        f"<li><strong>{_escape(c.name)}</strong> ({_escape(c.when)}): "
-        f'<span data-contact="{"set" if c.configured else "unset"}">{_escape(c.how)}</span></li>'
-        for c in signposting(settings)
-    )
-    return (
-        '<section class="help-now" data-help="now" role="alert" aria-labelledby="help-now">'
-        '<h2 id="help-now">Where to get help now</h2>'
-        f"<p>Your check-in scored {score:.0f}, {band_words(band)}. You do not have to wait for "
-        "anything, or cope with this alone. Occupational health has been told, and will contact "
-        "you in confidence; you can also reach out yourself:</p>"
-        f"<ul>{items}</ul></section>"
-    )
 
 
 class Dashboard:
@@ -315,7 +211,7 @@ class Dashboard:
             shares_face = self_service.my_consent(connection, self.viewer)["face"].granted
             urgent = self_service.urgent_checkin(connection, self.viewer)
         self.clip_panel.load(shares_face and self.settings.channel_on("face"))
-        shown = "" if urgent is None else help_now_html(self.settings, urgent)
+        shown = "" if urgent is None else person_tab.help_now_html(self.settings, urgent)
         self.help_now.value = shown and f'<div class="bm">{shown}</div>'
 
     def _own_week_changed(self, week: date | None) -> None:
@@ -354,22 +250,22 @@ class Dashboard:
         )
 
     def _banner(self) -> str:
-        parts = [f'<div class="signed-in">Signed in as {_escape(self.viewer.describe())}']
+        parts = [f'<div class="signed-in">Signed in as {escape(self.viewer.describe())}']
         if self.settings.demo_signin:
             base = os.environ.get("VOILA_BASE_URL", "/").rstrip("/")
             parts.append(
                 f' · <strong class="demo-label">Demo sign-in, made-up data</strong> · '
-                f'<a href="{_escape(base)}/demo-signin">choose another demo login</a>'
+                f'<a href="{escape(base)}/demo-signin">choose another demo login</a>'
             )
         parts.append("</div>")
         if self.model_version_id is not None:
             latest = ""
             if self.scored:
-                latest = f" · latest finished week {_week_label(views.last_finished(self.scored))}"
+                latest = f" · latest finished week {week_label(views.last_finished(self.scored))}"
                 current = max(self.scored)
                 if views.in_progress(current):
                     latest += (
-                        f" · week of {_week_label(current)} in progress (scored only for those "
+                        f" · week of {week_label(current)} in progress (scored only for those "
                         "who checked in so far)"
                     )
             version = self.model_version_id
@@ -445,44 +341,20 @@ class Dashboard:
     # --- Alerts and opening a person (occupational health) -----------------------------------
 
     def _alerts_view(self) -> str:
+        """The named alerts of the chosen week; the chooser offers the same alerts, keeping the
+        one chosen while it is still listed."""
         week = self.week.value
         with self.engine.connect() as connection:
             found = views.named_alerts(connection, self.viewer, week)
         chosen = self.alert_choice.value
-        self.alert_choice.options = [
-            (f"{row.pseudonym} · {views.RULE_NAMES.get(row.rule, row.rule)} · "
-             f"week of {_week_label(row.week_start)}", int(row.id))
-            for row in found.itertuples()
-        ]  # fmt: skip
+        self.alert_choice.options = alerts_tab.choices(found)
         ids = found["id"].astype(int).tolist()
         self.alert_choice.value = chosen if chosen in ids else (ids[0] if ids else None)
         self.open_person.disabled = found.empty
-        parts = ['<section data-view="alerts">',
-                 f"<h2>Alerts about people: four weeks to {_week_label(week)}, and any "
-                 "still open</h2>"]  # fmt: skip
-        if found.empty:
-            parts.append(notice("No alerts about anyone in these four weeks.", "no-alerts"))
-        else:
-            table = pd.DataFrame(
-                {
-                    "week starting": found["week_start"].map(_week_label),
-                    "pseudonym": found["pseudonym"],
-                    "unit": found["unit"],
-                    "role": found["role"],
-                    "alert": found["rule"].map(views.RULE_NAMES),
-                    "why": found["reason"],
-                    "status": found["status"],
-                }
-            )
-            parts.append(table_html(table, "named-alerts", ("pseudonym", "why")))
-            parts.append(
-                '<p class="muted">Choose an alert below to open that person\'s page. Each '
-                "opening is written to the access log (who, whom, when and why).</p>"
-            )
-        parts.append("</section>")
-        return "".join(parts)
+        return alerts_tab.render(found, week)
 
     def _open_from_alert(self) -> str:
+        """Open the chosen alert's person on the Person tab; the opening is logged first."""
         if self.alert_choice.value is None:
             return notice("Choose an alert first.", "choose")
         self.person_pseudonym = pseudonym = access.open_from_alert(
@@ -492,243 +364,34 @@ class Dashboard:
         self.tabs.selected_index = len(self.tabs.children) - 1
         return notice(f"Opened {pseudonym}'s page (the opening is logged).", "opened")
 
-    # --- My week -----------------------------------------------------------------------------
-
-    def _meaning(self) -> str:
-        return f"{what_scores_mean(self.horizon, self.live_model)} {MEANING_AFTER}"
+    # --- My week and Person ------------------------------------------------------------------
 
     def _person_view(self) -> str:
-        week, pseudonym = self.week.value, self.person_pseudonym
-        if self.model_version_id is None or week is None:
-            return notice(
-                "No weeks have been scored yet: your early warning appears here once a model is "
-                "live. You can already answer this week's check-in.",
-                "empty",
-            )
-        parts = ['<section data-view="my-week">']
-        if not pseudonym:
-            parts.append(notice("Open a person's page from the Alerts tab.", "choose"))
-            parts.append(f'<p class="muted">{_escape(self._meaning())}</p></section>')
-            return "".join(parts)
-        with self.engine.connect() as connection:
-            person = views.person_weeks(
-                connection, self.viewer, pseudonym, week, self.model_version_id
-            )
-        own = self.viewer.role == STAFF
-        title = "Your week" if own else f"{_escape(pseudonym)}: week"
-        parts.append(f"<h2>{title} of {_week_label(week)}</h2>")
-        now = person.this_week
-        if now is None:
-            reason = (
-                "this week has not been scored yet"
-                if week not in self.scored
-                else "there is no check-in or shared recording that week"
-            )
-            parts.append(notice(f"No risk score for the week of {_week_label(week)}: {reason}.",
-                                "no-score"))  # fmt: skip
-        else:
-            parts.append(
-                f'<p class="headline" data-headline="person">{level_badge(now["level"])} risk · '
-                f"{_this_week(now, self.horizon, own)} · what raises the early warning: "
-                f"{_escape(now['drivers'])}</p>"
-            )
-        fig = weekly_plots.risk_timeline(person.log, week, self.threshold)
-        parts.append(figure_html(fig, "risk-timeline"))
-        if not person.log.empty:
-            log_table = pd.DataFrame(
-                {
-                    "week starting": person.log["week_start"].map(_week_label),
-                    "risk level": person.log["level"].map(level_badge),
-                    "this week": person.log.apply(_measured_or_estimate, axis=1, own=own),
-                    f"early warning (next {self.horizon} weeks)": person.log["probability"].map(
-                        "{:.0%}".format
-                    ),
-                    "what raises it": person.log["drivers"],
-                }
-            ).iloc[::-1]
-            parts.append("<h3>Your weekly log</h3>" if own
-                         else f"<h3>Weekly log of {_escape(pseudonym)}</h3>")  # fmt: skip
-            parts.append(table_html(log_table, "risk-log", ("this week", "what raises it")))
-        parts.append(figure_html(weekly_plots.expression_trends(person.expressions),
-                                 "expression-trends"))  # fmt: skip
-        parts.append("<h3>Your alerts</h3>" if own else
-                     f"<h3>Alerts about {_escape(pseudonym)} and what occupational health may "
-                     "do</h3>")  # fmt: skip
-        if person.alerts.empty:
-            parts.append(notice("No alerts in the last four weeks, and none open.", "no-alerts"))
-        else:
-            columns = {
-                "week starting": person.alerts["week_start"].map(_week_label),
-                "alert": person.alerts["rule"].map(views.RULE_NAMES),
-                "why": person.alerts["reason"],
-                "status": person.alerts["status"],
-            }
-            if not own:  # occupational health's actions, never on the person's own page
-                columns["what occupational health may do"] = person.alerts["suggested_action"]
-            parts.append(table_html(pd.DataFrame(columns), "person-alerts",
-                                    ("why", "what occupational health may do")))  # fmt: skip
-        if own:
-            drivers = [] if now is None else now["driver_list"]
-            helps = "".join(f"<li>{_escape(item)}</li>" for item in for_person(drivers))
-            parts.append(f'<h3>What may help you</h3><ul data-help="week">{helps}</ul>')
-        parts.append(f"<h3>What these scores mean</h3><p>{_escape(self._meaning())}</p></section>")
-        return "".join(parts)
+        """My week (staff) or Person (occupational health) for the chosen week, as it stands now
+        (called through `_guard`, so with the account just read again)."""
+        return person_tab.render(
+            self.engine,
+            self.viewer,
+            self.person_pseudonym,
+            self.week.value,
+            model_version_id=self.model_version_id,
+            scored=self.scored,
+            threshold=self.threshold,
+            horizon=self.horizon,
+            card=self.live_model,
+        )
 
     # --- Team --------------------------------------------------------------------------------
 
     def _team_view(self) -> str:
-        week, unit = self.week.value, self.unit.value
-        role = None if self.role.value in (None, ALL_ROLES) else self.role.value
-        floor = self.settings.min_group_size
-        name = unit if role is None else f"{role} staff in {unit}"
-        parts = ['<section data-view="team">']
-        with self.engine.connect() as connection:
-            team = views.team_weeks(
-                connection, self.viewer, unit, role, week, self.model_version_id, floor
-            )
-        parts.append(f"<h2>{_escape(name)}: week of {_week_label(week)}</h2>")
-        total = team.levels.at[week, TOTAL]
-        if week not in self.scored or (not pd.isna(total) and total == 0):
-            parts.append(notice(f"No one in {name} has a risk score for the week of "
-                                f"{_week_label(week)}.", "no-score"))  # fmt: skip
-        elif not team.shown:
-            parts.append(
-                notice(
-                    f"The figures for {name} this week are hidden to protect privacy: they would "
-                    f"describe fewer than {floor} people, directly or by subtraction from the "
-                    "unit's figures.",
-                    "suppressed",
-                )
-            )
-            parts.append("</section>")
-            return "".join(parts)
-        else:
-            counts = " · ".join(
-                f"{level_badge(level)} {shown(team.levels.at[week, level])}"
-                for level in db.RISK_LEVELS
-            )
-            estimated = team.estimated.get(week)
-            if estimated is None or pd.isna(estimated):
-                of_them = " (some may be the model's estimates for a week they skipped)"
-            elif estimated == 0:
-                of_them = " (all from their own check-ins)"
-            else:
-                of_them = f" ({int(estimated):,} of them estimates for a week they skipped)"
-            parts.append(
-                f'<p class="headline" data-headline="team">{team.scored:,} staff scored{of_them} · '
-                f"{counts}</p>"
-            )
-            if team.unit_alerts:
-                parts.append(
-                    notice(
-                        "Unit alert: the share of staff at high risk this week is well above "
-                        "this unit's usual level. Look at workload and staffing across the unit "
-                        "and consider offering a team debrief.",
-                        "unit-alert",
-                    )
-                )
-        title = f"Risk levels in {name}, by week"
-        parts.append(figure_html(weekly_plots.team_levels_chart(team.levels, title), "team-levels"))
-        parts.append(_team_tables(team))
-        if team.benchmark is None and team.burnout_rate.dropna().empty:
-            parts.append(notice(
-                f"No NHS Staff Survey figure compares with {name}, and its weekly "
-                "burnout shares are hidden (too few people) or not there yet: nothing to chart.",
-                "no-benchmark",
-            ))  # fmt: skip
-        else:
-            rate_title = (
-                f"Burnout in {name}'s check-ins, by week"
-                if team.benchmark is None
-                else f"Burnout in {name}'s check-ins against the NHS Staff Survey"
-            )
-            parts.append(figure_html(
-                weekly_plots.team_burnout_chart(team.burnout_rate, team.benchmark, rate_title),
-                "team-burnout",
-            ))  # fmt: skip
-        parts.append(_benchmark_text(team))
-        parts.append(
-            f'<p class="muted" data-rule="suppression">Numbers describing fewer than {floor} '
-            "people are hidden, as are numbers from which such a number could be worked out, "
-            "alone or added together, and a group whose members are all at the same level shows "
-            "its size but not its breakdown.</p></section>"
+        """Team for the chosen unit, role and week ("All roles" is the whole unit)."""
+        return team_tab.render(
+            self.engine,
+            self.viewer,
+            self.unit.value,
+            None if self.role.value in (None, ALL_ROLES) else self.role.value,
+            self.week.value,
+            model_version_id=self.model_version_id,
+            scored=self.scored,
+            floor=self.settings.min_group_size,
         )
-        return "".join(parts)
-
-
-def _team_tables(team: views.TeamWeeks) -> str:
-    levels = team.levels.iloc[::-1]
-    checkins = team.checkins.reindex(levels.index)
-    completion = team.completion.reindex(levels.index)
-    table = pd.DataFrame(
-        {
-            "week starting": [_week_label(w) for w in levels.index],
-            "staff scored": levels[TOTAL].map(shown),
-            "of them estimates": team.estimated.reindex(levels.index).map(shown),
-            **{f"{level} risk": levels[level].map(shown) for level in db.RISK_LEVELS},
-            "check-ins answered": [
-                "hidden" if pd.isna(n) or pd.isna(t) else f"{int(t - n):,} of {int(t):,}"
-                for n, t in zip(checkins["not answered"], checkins[TOTAL], strict=True)
-            ],
-            "completion": completion.map(shown_share),
-        }
-    )
-    alerts = pd.DataFrame(
-        {"alert": team.alerts.index, "people this week": team.alerts.map(shown).to_numpy()}
-    )
-    return (
-        "<h3>Weekly counts</h3>"
-        + table_html(table, "team-levels")
-        + "<h3>Alerts this week, by type</h3>"
-        + table_html(alerts, "team-alerts", ("alert",))
-    )
-
-
-def _benchmark_text(team: views.TeamWeeks) -> str:
-    rate = team.burnout_rate.get(team.week)
-    mine = (
-        "this week's share of check-ins at or above the CBI burnout cut-off of 50 is hidden "
-        "(too few people) or there were no check-ins."
-        if rate is None or pd.isna(rate)
-        else f"this week {float(rate):.0%} of answered check-ins were at or above the CBI "
-        "burnout cut-off of 50."
-    )
-    if team.benchmark is None:
-        return f"<p>In this team, {mine}</p>"
-    bench = team.benchmark
-    return (
-        f'<p data-benchmark="nhs">In this team, {mine} '
-        f"NHS Staff Survey {bench['year']}, {_escape(bench['trust_type'])} trusts: "
-        f"{bench['rate']:.1%} of staff often or always burnt out (95% CI "
-        f"{bench['ci_low']:.1%}–{bench['ci_high']:.1%}).</p>"
-        '<p class="muted">The two measures ask different questions (CBI personal burnout '
-        "against the Staff Survey's burnout item), so compare the level, not the decimals.</p>"
-    )
-
-
-def _this_week(row: pd.Series, horizon: int, own: bool = True) -> str:
-    """The week's fact (their own answer and its band) or, without one, the model's estimate, then
-    the early warning: never one mistaken for the other."""
-    warning = (
-        f"early warning: {row['probability']:.0%} chance of a check-in of 50 or more within the "
-        f"next {horizon} weeks"
-    )
-    return f"{_measured_or_estimate(row, own)} · {warning}"
-
-
-def _measured_or_estimate(row: pd.Series, own: bool = True) -> str:
-    if pd.isna(row["checkin_score"]):
-        estimate = row.get("estimate_probability")
-        if estimate is None or pd.isna(estimate):
-            return "no check-in this week (no estimate)"
-        return (
-            f"no check-in this week: estimate, not {'your' if own else 'their'} answer: "
-            f"{estimate:.0%} likely in the burnout range"
-        )
-    return (
-        f"this week, measured: {_score(row['checkin_score'])} ({BAND_WORDS[row['measured_band']]})"
-    )
-
-
-def _score(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.0f}"
