@@ -27,6 +27,10 @@ URGENT_SCORE = 75
 #: Drivers that protect: they raise the early warning when they are low.
 PROTECTIVE_DRIVERS = {"calm and content expressions": "fewer calm or content expressions"}
 
+TALK_IT_OVER = (
+    "Talk it over in confidence with occupational health: they are there for you, not for your "
+    "manager"
+)
 #: What may help, by main driver, for the person themselves.
 FOR_PERSON: dict[str, str] = {
     "fatigue-related expressions": (
@@ -34,14 +38,8 @@ FOR_PERSON: dict[str, str] = {
         "little time to recover, ask occupational health to help you raise it"
     ),
     "calm and content expressions": "Make time this week for something restorative outside work",
-    "recent check-in scores": (
-        "Talk it over in confidence with occupational health: they are there for you, not for "
-        "your manager"
-    ),
-    "this week's check-in": (
-        "Talk it over in confidence with occupational health: they are there for you, not for "
-        "your manager"
-    ),
+    "recent check-in scores": TALK_IT_OVER,
+    "this week's check-in": TALK_IT_OVER,
     "missed check-ins": "Keep in touch with a colleague you trust: a short, honest chat helps",
 }
 
@@ -111,27 +109,25 @@ def signposting(settings: Settings) -> list[HelpContact]:
     return found
 
 
+def _from_drivers(actions_by_driver: dict[str, str], drivers: list[dict] | None) -> list[str]:
+    """The actions for a person's main drivers, each once, main driver first."""
+    found = (actions_by_driver.get(d.get("driver", "")) for d in drivers or [])
+    return list(dict.fromkeys(action for action in found if action))
+
+
 def for_person(drivers: list[dict] | None = None) -> list[str]:
     """What may help, for the person themselves: from their main drivers, then what colleagues
     found helpful."""
-    actions = []
-    for driver in drivers or []:
-        action = FOR_PERSON.get(driver.get("driver", ""))
-        if action and action not in actions:
-            actions.append(action)
-    return [*actions, *(f"Colleagues found this helpful: {item}"
-                        for item in what_colleagues_found_helpful())]  # fmt: skip
+    colleagues = [
+        f"Colleagues found this helpful: {item}" for item in what_colleagues_found_helpful()
+    ]
+    return [*_from_drivers(FOR_PERSON, drivers), *colleagues]
 
 
 def for_occupational_health(drivers: list[dict] | None = None) -> list[str]:
     """What occupational health may do for a person: from their main drivers, then what
     colleagues found helpful."""
-    actions = []
-    for driver in drivers or []:
-        action = FOR_OCCUPATIONAL_HEALTH.get(driver.get("driver", ""))
-        if action and action not in actions:
-            actions.append(action)
-    return [*actions, *what_colleagues_found_helpful()]
+    return [*_from_drivers(FOR_OCCUPATIONAL_HEALTH, drivers), *what_colleagues_found_helpful()]
 
 
 @functools.cache
