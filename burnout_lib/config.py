@@ -7,9 +7,9 @@ and `BURNOUT_DATA_DIR`.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 
 from burnout_lib import channels
 from burnout_lib.errors import ConfigError, InvalidInput
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path("data")
 #: How the project's own pyproject.toml names it (see `default_data_dir`).
@@ -252,8 +254,9 @@ def _channels_off() -> frozenset[str]:
         on = _env_flag(channel.setting, True)
         for old in channel.old_settings:
             if os.environ.get(old, "") != "" and os.environ.get(channel.setting, "") == "":
-                print(f"note: {old} is now {channel.setting}; {old} still works for now",
-                      file=sys.stderr)  # fmt: skip
+                # logged, not printed: in a dashboard kernel, printed text lands in the page
+                log.warning("note: %s is now %s; %s still works for now", old, channel.setting,
+                            old)  # fmt: skip
                 on = _env_flag(old, True)
         if not on:
             off.add(channel.name)
