@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,16 +48,22 @@ class Stack:
         return [p for p in self.pseudonyms if p in html and p not in allowed]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("signin")
+def served_hospital(tmp: Path, env: dict[str, str]) -> tuple[object, Served, list[str]]:
+    """The small hospital in a new SQLite file, served by `burnout dashboard` with `env`: its
+    engine, the server and every pseudonym (to look for in pages)."""
     url = H.sqlite_file(tmp / "hospital.db")
     engine = make_engine(url)
     with engine.connect() as connection:
         pseudonyms = list(connection.execute(select(db.staff.c.pseudonym)).scalars())
     data = tmp / "data"
     data.mkdir()
-    voila = Served(url, data, tmp / "voila.log", {"BURNOUT_PROXY_SECRET": SECRET})
+    return engine, Served(url, data, tmp / "voila.log", env), pseudonyms
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("signin")
+    engine, voila, pseudonyms = served_hospital(tmp, {"BURNOUT_PROXY_SECRET": SECRET})
     logins = [account["login"] for account in H.ACCOUNTS] + [H.VISITOR]
     proxy = FrontProxy(tmp / "nginx", voila.port, {lo: password(lo) for lo in logins}, SECRET)
     yield Stack(engine, voila, proxy, pseudonyms)
@@ -228,14 +235,8 @@ def demo(tmp_path_factory) -> Iterator[Stack]:
     """The hospital served as `make demo` serves the dashboard: the chooser, no proxy secret,
     and a Jupyter data folder of its own (no notebook trusted in it beforehand)."""
     tmp = tmp_path_factory.mktemp("demo-signin")
-    url = H.sqlite_file(tmp / "hospital.db")
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        pseudonyms = list(connection.execute(select(db.staff.c.pseudonym)).scalars())
-    data = tmp / "data"
-    data.mkdir()
     env = {"BURNOUT_DEMO_SIGNIN": "1", "JUPYTER_DATA_DIR": str(tmp / "jupyter-data")}
-    voila = Served(url, data, tmp / "voila.log", env)
+    engine, voila, pseudonyms = served_hospital(tmp, env)
     yield Stack(engine, voila, None, pseudonyms)
     voila.stop()
     engine.dispose()
