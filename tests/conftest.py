@@ -21,6 +21,8 @@ from burnout_lib.risk.model import save_model, train
 from burnout_lib.store.db import init_db, make_engine
 from burnout_lib.testing.postgres_server import ThrowawayPostgres
 
+from helpers import small_hospital as H
+from helpers.hospital_copies import Templates
 from helpers.paths import BURNOUT
 
 
@@ -78,12 +80,61 @@ def cli(settings: Settings, tmp_path: Path):
     return run
 
 
+@pytest.fixture(scope="session")
+def hospital_templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Each hospital the session's tests ask for, built once per backend: `hospital_copies`."""
+    return Templates(tmp_path_factory.mktemp("hospitals"))
+
+
+def _server(request: pytest.FixtureRequest, engine) -> ThrowawayPostgres | None:
+    if engine.dialect.name == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_server")
+
+
 @pytest.fixture
-def trained(engine, settings) -> int:
-    """A 60-staff × 12-week mock hospital from `DEFAULT_START` with a full model saved: its id."""
-    write_mock(engine, settings, MockSpec(staff=60, weeks=12, seed=4), progress=False)
-    model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
-    return save_model(model, engine, settings, live=True)
+def mock_hospital(request: pytest.FixtureRequest, engine, settings, hospital_templates):
+    """`mock_hospital(spec)`: the test's database and data folder hold the spec's mock hospital, as
+    `write_mock` writes it (built once a session per backend, copied for each test): the engine."""
+    server = _server(request, engine)
+
+    def copy(spec: MockSpec):
+        hospital_templates.restore(spec, None, engine, settings, server)
+        return engine
+
+    return copy
+
+
+@pytest.fixture
+def small_hospital(request: pytest.FixtureRequest, engine, settings, hospital_templates):
+    """The hand-made hospital of `helpers.small_hospital` in the test's database: the engine."""
+    hospital_templates.restore(
+        "small hospital",
+        lambda engine, _: H.build(engine),
+        engine,
+        settings,
+        _server(request, engine),
+    )
+    return engine
+
+
+#: The hospital `trained` holds.
+TRAINED = MockSpec(staff=60, weeks=12, seed=4)
+
+
+@pytest.fixture
+def trained(request: pytest.FixtureRequest, engine, settings, hospital_templates) -> int:
+    """A 60-staff × 12-week mock hospital from `DEFAULT_START` with a full model saved (trained
+    once a session per backend, the hospital and its model copied for each test): its id."""
+
+    def build(engine, settings) -> int:
+        write_mock(engine, settings, TRAINED, progress=False)
+        model = train(weekly_features(engine), "full", bootstrap_rounds=5, folds=3)
+        return save_model(model, engine, settings, live=True)
+
+    return hospital_templates.restore(
+        ("trained", TRAINED), build, engine, settings, _server(request, engine)
+    )
 
 
 @pytest.fixture(scope="module")

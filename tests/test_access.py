@@ -17,11 +17,11 @@ FLOOR = 5
 
 
 @pytest.fixture
-def hospital(engine):
-    H.build(engine)
-    with engine.connect() as connection:
+def small_scored(small_hospital):
+    """The small hospital's engine and its live scored model."""
+    with small_hospital.connect() as connection:
         version = views.live_scored_model(connection)
-    return engine, version
+    return small_hospital, version
 
 
 def viewers(engine) -> dict[str, object]:
@@ -38,8 +38,8 @@ def logged(engine) -> list:
         return connection.execute(select(db.access_log)).all()
 
 
-def test_units_each_role_may_open(hospital) -> None:
-    engine, _ = hospital
+def test_units_each_role_may_open(small_scored) -> None:
+    engine, _ = small_scored
     seen = viewers(engine)
     with engine.connect() as connection:
         assert views.units(connection, seen[H.NURSE_LOGIN]) == []
@@ -62,9 +62,9 @@ def test_units_each_role_may_open(hospital) -> None:
     ],
 )
 def test_team_views_only_for_their_managers_occupational_health_and_analysts(
-    hospital, login, unit, allowed
+    small_scored, login, unit, allowed
 ) -> None:
-    engine, version = hospital
+    engine, version = small_scored
     viewer = H.viewer(engine, login)
     with engine.connect() as connection:
         if allowed:
@@ -77,8 +77,8 @@ def test_team_views_only_for_their_managers_occupational_health_and_analysts(
                 views.roles(connection, viewer, unit)
 
 
-def test_staff_read_their_own_page_and_no_one_else_s(hospital) -> None:
-    engine, version = hospital
+def test_staff_read_their_own_page_and_no_one_else_s(small_scored) -> None:
+    engine, version = small_scored
     nurse = H.viewer(engine, H.NURSE_LOGIN)
     with engine.connect() as connection:
         assert views.person_weeks(connection, nurse, "nurse-01", H.LAST, version).log.shape[0]
@@ -90,8 +90,8 @@ def test_staff_read_their_own_page_and_no_one_else_s(hospital) -> None:
 
 
 @pytest.mark.parametrize("login", [H.MANAGER_LOGIN, H.ANALYST_LOGIN])
-def test_managers_and_analysts_never_read_a_person(hospital, login) -> None:
-    engine, version = hospital
+def test_managers_and_analysts_never_read_a_person(small_scored, login) -> None:
+    engine, version = small_scored
     viewer = H.viewer(engine, login)
     with engine.connect() as connection:
         with pytest.raises(AccessDenied, match="does not see anyone's page"):
@@ -103,8 +103,8 @@ def test_managers_and_analysts_never_read_a_person(hospital, login) -> None:
     assert logged(engine) == []
 
 
-def test_occupational_health_reads_a_person_only_after_a_logged_opening(hospital) -> None:
-    engine, version = hospital
+def test_occupational_health_reads_a_person_only_after_a_logged_opening(small_scored) -> None:
+    engine, version = small_scored
     oh = H.viewer(engine, H.OH_LOGIN)
     with engine.connect() as connection:
         alerts = views.named_alerts(connection, oh, H.LAST)
@@ -133,8 +133,8 @@ def test_occupational_health_reads_a_person_only_after_a_logged_opening(hospital
         views.person_weeks(connection, oh, "nurse-01", H.LAST, version)
 
 
-def test_opening_an_alert_that_is_not_about_a_person_logs_nothing(hospital) -> None:
-    engine, _ = hospital
+def test_opening_an_alert_that_is_not_about_a_person_logs_nothing(small_scored) -> None:
+    engine, _ = small_scored
     oh = H.viewer(engine, H.OH_LOGIN)
     with pytest.raises(NotFound, match="999999"):
         access.open_from_alert(engine, oh, 999999)

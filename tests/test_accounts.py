@@ -20,18 +20,12 @@ from burnout_lib.store import db
 from helpers import small_hospital as H
 
 
-@pytest.fixture
-def hospital(engine):
-    H.build(engine)
-    return engine
-
-
-def test_each_role_is_stored_and_read_back(hospital) -> None:
-    add_account(hospital, "n2@h", STAFF, pseudonym="nurse-02")
-    add_account(hospital, "lead@h", MANAGER, units=["Ward A", "Tiny unit", "Ward A"])
-    add_account(hospital, "oh@h", OCCUPATIONAL_HEALTH)
-    add_account(hospital, "an@h", ANALYST)
-    with hospital.connect() as connection:
+def test_each_role_is_stored_and_read_back(small_hospital) -> None:
+    add_account(small_hospital, "n2@h", STAFF, pseudonym="nurse-02")
+    add_account(small_hospital, "lead@h", MANAGER, units=["Ward A", "Tiny unit", "Ward A"])
+    add_account(small_hospital, "oh@h", OCCUPATIONAL_HEALTH)
+    add_account(small_hospital, "an@h", ANALYST)
+    with small_hospital.connect() as connection:
         nurse = viewer_for(connection, " n2@h ")
         lead = viewer_for(connection, "lead@h")
         assert (nurse.role, nurse.pseudonym, nurse.units) == (STAFF, "nurse-02", ())
@@ -43,12 +37,12 @@ def test_each_role_is_stored_and_read_back(hospital) -> None:
     assert logins == sorted(logins) and {"n2@h", "lead@h", "oh@h", "an@h"} <= set(logins)
 
 
-def test_adding_again_changes_the_role_of_the_same_login(hospital) -> None:
-    add_account(hospital, "x@h", MANAGER, units=["Ward A"])
-    add_account(hospital, "x@h", ANALYST)
-    with hospital.connect() as connection:
+def test_adding_again_changes_the_role_of_the_same_login(small_hospital) -> None:
+    add_account(small_hospital, "x@h", MANAGER, units=["Ward A"])
+    add_account(small_hospital, "x@h", ANALYST)
+    with small_hospital.connect() as connection:
         assert viewer_for(connection, "x@h").role == ANALYST
-    assert db.row_counts(hospital)["account"] == len(H.ACCOUNTS) + 1
+    assert db.row_counts(small_hospital)["account"] == len(H.ACCOUNTS) + 1
 
 
 @pytest.mark.parametrize(
@@ -67,15 +61,15 @@ def test_adding_again_changes_the_role_of_the_same_login(hospital) -> None:
     ],
 )
 def test_bad_accounts_are_refused_and_nothing_is_stored(
-    hospital, login, role, pseudonym, units, error, message
+    small_hospital, login, role, pseudonym, units, error, message
 ) -> None:
     with pytest.raises(error, match=message):
-        add_account(hospital, login, role, pseudonym=pseudonym, units=units)
-    assert db.row_counts(hospital)["account"] == len(H.ACCOUNTS)
+        add_account(small_hospital, login, role, pseudonym=pseudonym, units=units)
+    assert db.row_counts(small_hospital)["account"] == len(H.ACCOUNTS)
 
 
-def test_without_a_login_or_an_account_nobody_is_signed_in(hospital) -> None:
-    with hospital.connect() as connection:
+def test_without_a_login_or_an_account_nobody_is_signed_in(small_hospital) -> None:
+    with small_hospital.connect() as connection:
         for login in (None, "", "  "):
             with pytest.raises(NotSignedIn, match="not signed in"):
                 viewer_for(connection, login)
@@ -83,24 +77,24 @@ def test_without_a_login_or_an_account_nobody_is_signed_in(hospital) -> None:
             viewer_for(connection, H.VISITOR)
 
 
-def test_removing_an_account_signs_the_login_out(hospital) -> None:
-    remove_account(hospital, H.MANAGER_LOGIN)
-    with hospital.connect() as connection, pytest.raises(NotSignedIn):
+def test_removing_an_account_signs_the_login_out(small_hospital) -> None:
+    remove_account(small_hospital, H.MANAGER_LOGIN)
+    with small_hospital.connect() as connection, pytest.raises(NotSignedIn):
         viewer_for(connection, H.MANAGER_LOGIN)
     with pytest.raises(NotFound, match=H.MANAGER_LOGIN):
-        remove_account(hospital, H.MANAGER_LOGIN)
+        remove_account(small_hospital, H.MANAGER_LOGIN)
 
 
-def test_erasing_a_person_removes_their_account_and_no_other(hospital, settings) -> None:
-    report = erase_person(hospital, settings, "nurse-01")
+def test_erasing_a_person_removes_their_account_and_no_other(small_hospital, settings) -> None:
+    report = erase_person(small_hospital, settings, "nurse-01")
     assert report.rows["account"] == 1
-    with hospital.connect() as connection:
+    with small_hospital.connect() as connection:
         with pytest.raises(NotSignedIn):
             viewer_for(connection, H.NURSE_LOGIN)
         assert viewer_for(connection, H.RESIDENT_LOGIN).pseudonym == "resident-01"
 
 
-def test_the_account_commands(cli, hospital) -> None:
+def test_the_account_commands(cli, small_hospital) -> None:
     added = cli("account", "add", "lead.both@h", "--manager", "Ward A,Tiny unit")
     assert added.stdout == "account lead.both@h (manager: Ward A, Tiny unit)\n"
     assert cli("account", "add", "n3@h", "--staff", "nurse-03").stdout.endswith(
@@ -123,14 +117,14 @@ def test_the_account_commands(cli, hospital) -> None:
         (("account", "remove", "nobody@h"), "no account for login 'nobody@h'"),
     ],
 )
-def test_account_command_errors_are_one_line(cli, hospital, args, message) -> None:
+def test_account_command_errors_are_one_line(cli, small_hospital, args, message) -> None:
     result = cli(*args, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert message in result.stderr
 
 
-def test_an_account_needs_exactly_one_role(cli, hospital) -> None:
+def test_an_account_needs_exactly_one_role(cli, small_hospital) -> None:
     both = cli("account", "add", "x@h", "--analyst", "--occupational-health", check=False)
     none = cli("account", "add", "x@h", check=False)
     assert both.returncode == 2 and none.returncode == 2

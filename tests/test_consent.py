@@ -5,15 +5,16 @@ import pytest
 from sqlalchemy import insert, inspect, select, text
 
 from burnout_lib.errors import ConsentError, InvalidInput, NotFound
-from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.mock.hospital import MockSpec
 from burnout_lib.privacy.consent import erase_person, has_consent, set_consent, staff_id_for
 from burnout_lib.store import db
 from burnout_lib.store.report_archive import add_report
 
 
 @pytest.fixture
-def hospital(engine, settings):
-    write_mock(engine, settings, MockSpec(staff=12, weeks=6, seed=3), progress=False)
+def recorded_person(mock_hospital) -> str:
+    """A 12-staff × 6-week mock hospital: the pseudonym of someone in it with recordings."""
+    engine = mock_hospital(MockSpec(staff=12, weeks=6, seed=3))
     with engine.connect() as connection:
         # someone with recordings, check-ins and both consents
         pseudonym = connection.execute(
@@ -64,13 +65,13 @@ def count_all(connection, table: str) -> int:
     return connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar()
 
 
-def test_consent_grant_and_revoke(engine, hospital) -> None:
+def test_consent_grant_and_revoke(engine, recorded_person) -> None:
     with engine.connect() as connection:
-        staff_id = staff_id_for(connection, hospital)
-    set_consent(engine, hospital, "face", granted=False)
+        staff_id = staff_id_for(connection, recorded_person)
+    set_consent(engine, recorded_person, "face", granted=False)
     with engine.connect() as connection:
         assert not has_consent(connection, staff_id, "face")
-    stamp = set_consent(engine, hospital, "face", granted=True)
+    stamp = set_consent(engine, recorded_person, "face", granted=True)
     with engine.connect() as connection:
         assert has_consent(connection, staff_id, "face")
         decided = connection.execute(
@@ -85,30 +86,30 @@ def test_consent_grant_and_revoke(engine, hospital) -> None:
     assert len(count) == 2
 
 
-def test_consent_errors_name_the_input(engine, hospital) -> None:
+def test_consent_errors_name_the_input(engine, recorded_person) -> None:
     with pytest.raises(NotFound, match="nobody-here-00"):
         set_consent(engine, "nobody-here-00", "checkin", granted=True)
     with pytest.raises(InvalidInput, match="'video'"):
-        set_consent(engine, hospital, "video", granted=True)
+        set_consent(engine, recorded_person, "video", granted=True)
     assert issubclass(ConsentError, Exception)
 
 
-def test_erase_leaves_nothing_of_the_person(engine, settings, hospital) -> None:
+def test_erase_leaves_nothing_of_the_person(engine, settings, recorded_person) -> None:
     linked = tables_referring_to_staff(engine)
     assert {"consent", "recording", "expression_summary", "checkin"} <= set(linked)
     with engine.connect() as connection:
-        staff_id = staff_id_for(connection, hospital)
+        staff_id = staff_id_for(connection, recorded_person)
         before = {t: rows_of(connection, linked, t, staff_id) for t in linked}
         others = {
             t: connection.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in linked
         }
     assert all(before[t] > 0 for t in ("staff", "consent", "recording", "expression_summary"))
-    assert settings.person_dir(hospital).exists()
+    assert settings.person_dir(recorded_person).exists()
 
     with engine.begin() as connection:  # a team table remembered from counts including them
         connection.execute(insert(db.suppressed_table).values(digest="0" * 64, hidden="01"))
 
-    report = erase_person(engine, settings, hospital)
+    report = erase_person(engine, settings, recorded_person)
 
     assert set(report.rows) >= set(linked), "every table that refers to a person is erased"
     assert report.team_tables == 1
@@ -120,27 +121,27 @@ def test_erase_leaves_nothing_of_the_person(engine, settings, hospital) -> None:
             remaining = count_all(connection, table)
             assert remaining == others[table] - before[table], f"only the person's rows: {table}"
     assert report.rows == {t: before[t] for t in report.rows}
-    assert not settings.person_dir(hospital).exists()
+    assert not settings.person_dir(recorded_person).exists()
     truth = pd.read_parquet(settings.mock_truth_path)
-    assert hospital not in set(truth.pseudonym) and truth.pseudonym.nunique() == 11
-    leftovers = [p for p in settings.data_dir.rglob("*") if hospital in p.name]
+    assert recorded_person not in set(truth.pseudonym) and truth.pseudonym.nunique() == 11
+    leftovers = [p for p in settings.data_dir.rglob("*") if recorded_person in p.name]
     assert leftovers == []
-    assert f"erased {hospital}" in report.summary()
+    assert f"erased {recorded_person}" in report.summary()
 
 
-def test_erasing_an_unknown_person_is_an_error(engine, settings, hospital) -> None:
+def test_erasing_an_unknown_person_is_an_error(engine, settings, recorded_person) -> None:
     with pytest.raises(NotFound, match="no-such-person"):
         erase_person(engine, settings, "no-such-person")
 
 
-def test_failed_erasure_changes_nothing(engine, settings, hospital) -> None:
+def test_failed_erasure_changes_nothing(engine, settings, recorded_person) -> None:
     (settings.data_dir / "broken.parquet").write_text("not parquet")
     counts = db.row_counts(engine)
-    files = sorted(settings.person_dir(hospital).rglob("*"))
+    files = sorted(settings.person_dir(recorded_person).rglob("*"))
     with pytest.raises(InvalidInput, match="broken.parquet"):
-        erase_person(engine, settings, hospital)
+        erase_person(engine, settings, recorded_person)
     assert db.row_counts(engine) == counts
-    assert sorted(settings.person_dir(hospital).rglob("*")) == files
+    assert sorted(settings.person_dir(recorded_person).rglob("*")) == files
     assert not list(settings.data_dir.glob(".erasing-*"))
 
 
@@ -159,12 +160,16 @@ def archive_named_report(settings, stem: str, names: str) -> None:
 
 
 def test_erasure_removes_the_named_reports_that_name_the_person_and_no_other(
-    engine, settings, hospital
+    engine, settings, recorded_person
 ) -> None:
-    archive_named_report(settings, "weekly-report-2026-11-02-named", f"{hospital}, ed-nurse-99")
-    archive_named_report(settings, "weekly-report-2026-11-09-named", f"{hospital}0; {hospital}-b")
+    archive_named_report(
+        settings, "weekly-report-2026-11-02-named", f"{recorded_person}, ed-nurse-99"
+    )
+    archive_named_report(
+        settings, "weekly-report-2026-11-09-named", f"{recorded_person}0; {recorded_person}-b"
+    )
     archive_named_report(settings, "weekly-report-2026-11-16-named", "ed-nurse-99")
-    report = erase_person(engine, settings, hospital)
+    report = erase_person(engine, settings, recorded_person)
     folder = settings.named_reports_dir
     gone = [
         f"named-reports/weekly-report-2026-11-02-named{s}" for s in (".html", ".ipynb", ".json")
@@ -178,11 +183,11 @@ def test_erasure_removes_the_named_reports_that_name_the_person_and_no_other(
     assert len(list(folder.glob("weekly-report-*"))) == 6
 
 
-def test_a_failed_erasure_puts_the_named_reports_back(engine, settings, hospital) -> None:
-    archive_named_report(settings, "weekly-report-2026-11-02-named", hospital)
+def test_a_failed_erasure_puts_the_named_reports_back(engine, settings, recorded_person) -> None:
+    archive_named_report(settings, "weekly-report-2026-11-02-named", recorded_person)
     folder = settings.named_reports_dir
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     (settings.data_dir / "broken.parquet").write_text("not parquet")
     with pytest.raises(InvalidInput, match="broken.parquet"):
-        erase_person(engine, settings, hospital)
+        erase_person(engine, settings, recorded_person)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

@@ -41,13 +41,7 @@ def others(*allowed: str) -> list[str]:
 
 
 @pytest.fixture
-def hospital(engine):
-    H.build(engine)
-    return engine
-
-
-@pytest.fixture
-def as_login(hospital, settings):
+def as_login(small_hospital, settings):
     return lambda login: Dashboard.open(settings, login)
 
 
@@ -82,13 +76,13 @@ def test_a_week_says_what_was_measured_and_what_is_a_warning(as_login) -> None:
     assert "early warning (next 4 weeks)" in page
 
 
-def test_a_skipped_week_shows_the_estimate_labelled_as_one(as_login, hospital) -> None:
-    with hospital.connect() as connection:
+def test_a_skipped_week_shows_the_estimate_labelled_as_one(as_login, small_hospital) -> None:
+    with small_hospital.connect() as connection:
         alert_id = connection.execute(select(db.alert.c.id)).scalars().first()
         resident = connection.execute(
             select(db.staff.c.id).where(db.staff.c.pseudonym == "resident-06")
         ).scalar_one()
-    with hospital.begin() as connection:  # point the alert at a person who skipped the week
+    with small_hospital.begin() as connection:  # point the alert at a person who skipped the week
         connection.execute(db.alert.update().where(db.alert.c.id == alert_id).values(
             staff_id=resident, subject=f"staff:{resident}"))  # fmt: skip
     app = as_login(H.OH_LOGIN)
@@ -128,14 +122,14 @@ def test_analysts_see_every_team_and_nobody_s_page(as_login) -> None:
 
 
 def test_occupational_health_opens_a_person_from_an_alert_and_it_is_logged(
-    as_login, hospital
+    as_login, small_hospital
 ) -> None:
     app = as_login(H.OH_LOGIN)
     assert app.tabs.titles == ("Team", "Alerts", "Person")
     assert app.unit.options == ("Tiny unit", "Ward A")
     assert "nurse-01" in text(app.alerts.value) and H.ALERT_ACTION not in app.alerts.value
     assert "Open a person's page from the Alerts tab" in text(html.unescape(app.my_week.value))
-    with hospital.connect() as connection:
+    with small_hospital.connect() as connection:
         assert connection.execute(select(db.access_log)).all() == []
     (label, alert_id), *_ = app.alert_choice.options
     assert label.startswith("nurse-01 · high risk for the first time")
@@ -145,7 +139,7 @@ def test_occupational_health_opens_a_person_from_an_alert_and_it_is_logged(
     assert app.tabs.selected_index == 2
     assert "nurse-01: week of 06 Apr 2026" in app.my_week.value
     assert H.ALERT_ACTION in app.my_week.value
-    with hospital.connect() as connection:
+    with small_hospital.connect() as connection:
         (logged,) = connection.execute(
             select(db.access_log.c.viewer_login, db.staff.c.pseudonym, db.access_log.c.reason).join(
                 db.staff, db.staff.c.id == db.access_log.c.staff_id
@@ -212,11 +206,13 @@ def test_without_a_registered_sign_in_the_page_shows_no_data(as_login, login) ->
     assert "Ward A" not in shown
 
 
-def test_an_account_removed_after_its_page_opened_sees_nothing_more(as_login, hospital) -> None:
+def test_an_account_removed_after_its_page_opened_sees_nothing_more(
+    as_login, small_hospital
+) -> None:
     from burnout_lib.privacy.accounts import remove_account
 
     app = as_login(H.MANAGER_LOGIN)
-    remove_account(hospital, H.MANAGER_LOGIN)
+    remove_account(small_hospital, H.MANAGER_LOGIN)
     app.week.value = H.SCORED[0]
     assert 'data-notice="not-signed-in"' in app.team.value
     assert "staff scored" not in text(app.team.value)
@@ -247,7 +243,9 @@ def test_a_database_lost_after_opening_is_a_message(as_login, engine) -> None:
     assert "Traceback" not in app.team.value
 
 
-def test_a_person_erases_everything_from_their_page_and_is_signed_out(as_login, hospital) -> None:
+def test_a_person_erases_everything_from_their_page_and_is_signed_out(
+    as_login, small_hospital
+) -> None:
     app = as_login(H.NURSE_LOGIN)
     panel = app.consent_panel
     panel.erase_text.value = "nurse-02"  # someone else's pseudonym is not a confirmation
@@ -255,7 +253,7 @@ def test_a_person_erases_everything_from_their_page_and_is_signed_out(as_login, 
     assert "type your pseudonym 'nurse-01' exactly: nothing was erased" in html.unescape(
         panel.status.value
     )
-    with hospital.connect() as connection:
+    with small_hospital.connect() as connection:
         assert connection.execute(
             select(db.staff.c.id).where(db.staff.c.pseudonym == "nurse-01")
         ).first()
@@ -263,7 +261,7 @@ def test_a_person_erases_everything_from_their_page_and_is_signed_out(as_login, 
     panel.erase.click()
     assert 'data-notice="erased"' in app.header.value
     assert app.tabs.layout.display == "none" and app.week.layout.display == "none"
-    with hospital.connect() as connection:
+    with small_hospital.connect() as connection:
         assert not connection.execute(
             select(db.staff.c.id).where(db.staff.c.pseudonym == "nurse-01")
         ).first()
@@ -306,9 +304,9 @@ def test_a_team_without_nhs_figures_or_shown_shares_says_so_in_one_line(
     assert text(app.team.value).count("No NHS Staff Survey figure compares with Ward A") == 1
 
 
-def test_what_these_scores_mean_names_the_live_models_channels(hospital, settings) -> None:
+def test_what_these_scores_mean_names_the_live_models_channels(small_hospital, settings) -> None:
     card = {"channels": FeatureChoice("checkin", NO_BETTER, "no better on later weeks").record()}
-    with hospital.begin() as connection:
+    with small_hospital.begin() as connection:
         connection.execute(db.model_version.update().values(metrics=card))
     for login in (H.NURSE_LOGIN, H.OH_LOGIN):
         meaning = text(html.unescape(Dashboard.open(settings, login).my_week.value))

@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 
 from burnout_lib import channels
-from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
-from burnout_lib.mock.hospital import DEFAULT_START, MockSpec, write_mock
+from burnout_lib.mock.hospital import DEFAULT_START, MockSpec
 from burnout_lib.risk import feature_choice as fc
 from burnout_lib.risk.evaluation import (
     CHECKIN_AT_40,
@@ -35,7 +34,7 @@ from burnout_lib.risk.features import (
     weekly_features,
 )
 from burnout_lib.risk.scoring import consented_features
-from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.db import make_engine
 
 from helpers.paths import BURNOUT
 
@@ -43,20 +42,19 @@ CUTOFF = DEFAULT_START + dt.timedelta(weeks=23)
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory):
-    root = tmp_path_factory.mktemp("evaluate")
-    settings = load_settings(db=f"sqlite:///{root / 'h.db'}", data_dir=root / "data")
+def mock_400x40(hospital_templates, tmp_path_factory):
+    """A 400-staff × 40-week mock hospital in SQLite: its settings and consented features."""
+    spec = MockSpec(staff=400, weeks=40, seed=3)
+    settings, _ = hospital_templates.sqlite(spec, tmp_path_factory.mktemp("evaluate"))
     engine = make_engine(settings.db_url)
-    init_db(engine)
-    write_mock(engine, settings, MockSpec(staff=400, weeks=40, seed=3), progress=False)
     features = consented_features(engine, weekly_features(engine))
     yield settings, features
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def evaluation(hospital):
-    _, features = hospital
+def evaluation(mock_400x40):
+    _, features = mock_400x40
     return evaluate(features, CUTOFF, bootstrap_rounds=60)
 
 
@@ -70,9 +68,9 @@ def test_every_figure_comes_from_weeks_after_the_cut_off(evaluation) -> None:
         assert model.card["data_window"]["last_week"] == CUTOFF.isoformat()
 
 
-def test_no_later_week_enters_training(hospital, evaluation) -> None:
+def test_no_later_week_enters_training(mock_400x40, evaluation) -> None:
     """Rewriting every answer after the cut-off leaves the trained models exactly as they were."""
-    _, features = hospital
+    _, features = mock_400x40
     later = pd.to_datetime(features["week_start"]) > pd.Timestamp(CUTOFF)
     rewritten = features.copy()
     for column in ("score", "score_now"):
@@ -87,8 +85,8 @@ def test_no_later_week_enters_training(hospital, evaluation) -> None:
     assert not before.methods.equals(again.methods), "the held-out figures did change"
 
 
-def test_the_cut_off_moves_the_training_window(hospital) -> None:
-    _, features = hospital
+def test_the_cut_off_moves_the_training_window(mock_400x40) -> None:
+    _, features = mock_400x40
     later = CUTOFF + dt.timedelta(weeks=4)
     moved = evaluate(features, later, bootstrap_rounds=0, candidates=("logistic",),
                      feature_set="checkin")  # fmt: skip
@@ -115,8 +113,8 @@ def test_table_holds_the_model_and_every_baseline(evaluation) -> None:
     assert methods.loc[CHECKIN_AT_40, "recall"] == pytest.approx(recall)
 
 
-def test_lead_time_counts_first_crossings_warned_ahead(hospital, evaluation) -> None:
-    _, features = hospital
+def test_lead_time_counts_first_crossings_warned_ahead(mock_400x40, evaluation) -> None:
+    _, features = mock_400x40
     crossings = first_crossings(features, CUTOFF + dt.timedelta(weeks=4))
     assert len(crossings) > 20
     lead = evaluation.lead_times
@@ -150,8 +148,8 @@ def test_text_report_names_every_part(evaluation) -> None:
         assert part in text, part
 
 
-def test_a_cut_off_without_room_on_either_side_is_refused(hospital) -> None:
-    _, features = hospital
+def test_a_cut_off_without_room_on_either_side_is_refused(mock_400x40) -> None:
+    _, features = mock_400x40
     with pytest.raises(InvalidInput, match="choose a later cut-off"):
         evaluate(features, DEFAULT_START + dt.timedelta(weeks=5))
     with pytest.raises(InvalidInput, match="choose an earlier cut-off"):
@@ -161,8 +159,8 @@ def test_a_cut_off_without_room_on_either_side_is_refused(hospital) -> None:
         evaluate(features[pd.to_datetime(features["week_start"]) < pd.Timestamp(few)])
 
 
-def test_cli_prints_the_evaluation(hospital) -> None:
-    settings, _ = hospital
+def test_cli_prints_the_evaluation(mock_400x40) -> None:
+    settings, _ = mock_400x40
 
     def burnout(*args: str) -> subprocess.CompletedProcess:
         where = ["--db", settings.db_url, "--data-dir", str(settings.data_dir)]
@@ -183,13 +181,12 @@ def test_cli_prints_the_evaluation(hospital) -> None:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """A 60-staff × 20-week mock hospital: just enough weeks to evaluate a 4-week early warning."""
-    root = tmp_path_factory.mktemp("choice")
-    settings = load_settings(db=f"sqlite:///{root / 'h.db'}", data_dir=root / "data")
+def mock_60x20(hospital_templates, tmp_path_factory):
+    """A 60-staff × 20-week mock hospital: just enough weeks to evaluate a 4-week early warning.
+    Its settings and consented features."""
+    spec = MockSpec(staff=60, weeks=20, seed=4)
+    settings, _ = hospital_templates.sqlite(spec, tmp_path_factory.mktemp("choice"))
     engine = make_engine(settings.db_url)
-    init_db(engine)
-    write_mock(engine, settings, MockSpec(staff=60, weeks=20, seed=4), progress=False)
     yield settings, consented_features(engine, weekly_features(engine))
     engine.dispose()
 
@@ -214,16 +211,16 @@ def facial_telling(features: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def noise_choice(small):
+def noise_choice(mock_60x20):
     """The feature-set choice over a facial channel of noise (its evaluation is reused)."""
-    settings, features = small
+    settings, features = mock_60x20
     return choose_feature_set(facial_noise(features), 4, settings)
 
 
 @pytest.fixture(scope="module")
-def telling_choice(small):
+def telling_choice(mock_60x20):
     """The feature-set choice over a facial channel that sees burnout coming."""
-    settings, features = small
+    settings, features = mock_60x20
     return choose_feature_set(facial_telling(features), 4, settings, bootstrap_rounds=50)
 
 
@@ -270,9 +267,9 @@ def test_a_facial_channel_that_sees_burnout_coming_is_kept(telling_choice) -> No
     )
 
 
-def test_the_choice_is_what_burnout_evaluate_says(small) -> None:
+def test_the_choice_is_what_burnout_evaluate_says(mock_60x20) -> None:
     """The same comparison: `evaluate` of the full set with the deployment's settings decides."""
-    settings, features = small
+    settings, features = mock_60x20
     evaluated = evaluate(features, None, 4, "full", bootstrap_rounds=40,
                          high_precision=settings.high_risk_precision)  # fmt: skip
     chosen = choose_feature_set(features, 4, settings, bootstrap_rounds=40)
@@ -288,8 +285,8 @@ def test_decide_keeps_the_facial_channel_only_when_its_interval_is_above_zero(ev
     assert choice.figures["train_until"] == CUTOFF.isoformat()
 
 
-def test_without_an_evaluation_the_choice_says_why(small) -> None:
-    settings, features = small
+def test_without_an_evaluation_the_choice_says_why(mock_60x20) -> None:
+    settings, features = mock_60x20
     off = choose_feature_set(
         features, 4, dataclasses.replace(settings, channels_off=frozenset({"face"}))
     )
@@ -321,8 +318,8 @@ def test_without_an_evaluation_the_choice_says_why(small) -> None:
     ]
 
 
-def test_the_choice_refuses_what_cannot_decide(small) -> None:
-    settings, features = small
+def test_the_choice_refuses_what_cannot_decide(mock_60x20) -> None:
+    settings, features = mock_60x20
     with pytest.raises(InvalidInput, match="at least 1 bootstrap round"):
         choose_feature_set(features, 4, settings, bootstrap_rounds=0)
     checkin = evaluate(features, None, 4, "checkin", bootstrap_rounds=5, candidates=("logistic",))
@@ -392,8 +389,8 @@ def pulse(monkeypatch):
     channels.unregister("pulse")
 
 
-def test_a_new_channel_is_left_out_in_turn_without_other_edits(small, pulse) -> None:
-    settings, features = small
+def test_a_new_channel_is_left_out_in_turn_without_other_edits(mock_60x20, pulse) -> None:
+    settings, features = mock_60x20
     telling = facial_noise(features)
     ahead = warning_labels(features, 4).astype(float).to_numpy()
     telling["pulse_rate"] = ahead + np.random.default_rng(2).normal(0, 0.2, len(features))
@@ -422,8 +419,8 @@ def test_a_new_channel_is_left_out_in_turn_without_other_edits(small, pulse) -> 
     )
 
 
-def test_cli_prints_each_channel_left_out(small) -> None:
-    settings, _ = small
+def test_cli_prints_each_channel_left_out(mock_60x20) -> None:
+    settings, _ = mock_60x20
     where = ["--db", settings.db_url, "--data-dir", str(settings.data_dir)]
     done = subprocess.run([str(BURNOUT), "--quiet", *where, "evaluate"], capture_output=True,
                           text=True, timeout=300)  # fmt: skip

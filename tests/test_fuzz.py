@@ -105,9 +105,12 @@ class Hospital:
 
 
 @pytest.fixture
-def hospital(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hospital]:
-    """Eight staff over two weeks. The first four have check-in consent, the last has not; the
-    first has recording consent. No Hume key, and Hume's address is a closed local port."""
+def fuzz_hospital(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hospital_templates
+) -> Iterator[Hospital]:
+    """Eight staff over two weeks (a copy of the session's mock). The first four have check-in
+    consent, the last has not; the first has recording consent. No Hume key, and Hume's address
+    is a closed local port."""
     monkeypatch.chdir(tmp_path)  # no `.env` of the developer's is read
     for name in ("HUME_API_KEY", "BURNOUT_FACIAL_CHANNEL", "BURNOUT_DB_URL", "BURNOUT_DATA_DIR"):
         monkeypatch.setenv(name, "")
@@ -119,7 +122,7 @@ def hospital(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hospit
     (tmp_path / "inputs").mkdir()
     engine = make_engine(settings.db_url)
     init_db(engine)
-    write_mock(engine, settings, SPEC, progress=False)
+    hospital_templates.restore(SPEC, None, engine, settings)
     for name in PSEUDONYMS[:4]:
         set_consent(engine, name, "checkin", granted=True)
     set_consent(engine, PSEUDONYMS[-1], "checkin", granted=False)
@@ -279,25 +282,25 @@ def import_and_check(hospital: Hospital, content: bytes, skip_invalid: bool) -> 
     return "imported" if report.imported else "refused"
 
 
-def test_checkin_import_any_bytes(hospital: Hospital) -> None:
+def test_checkin_import_any_bytes(fuzz_hospital: Hospital) -> None:
     outcomes: Counter[str] = Counter()
 
     @fuzz(200)
     @given(content=raw_files, skip_invalid=st.booleans())
     def check(content: bytes, skip_invalid: bool) -> None:
-        outcomes[import_and_check(hospital, content, skip_invalid)] += 1
+        outcomes[import_and_check(fuzz_hospital, content, skip_invalid)] += 1
 
     check()
     assert outcomes["refused"] > 0
 
 
-def test_checkin_import_plausible_files(hospital: Hospital) -> None:
+def test_checkin_import_plausible_files(fuzz_hospital: Hospital) -> None:
     outcomes: Counter[str] = Counter()
 
     @fuzz(400)
     @given(content=checkin_files(), skip_invalid=st.booleans())
     def check(content: bytes, skip_invalid: bool) -> None:
-        outcomes[import_and_check(hospital, content, skip_invalid)] += 1
+        outcomes[import_and_check(fuzz_hospital, content, skip_invalid)] += 1
 
     check()
     assert outcomes["imported"] > 0 and outcomes["refused"] > 0, outcomes
@@ -490,15 +493,15 @@ def legacy_bytes(document: object) -> bytes:
     return json.dumps(document, allow_nan=True).encode()
 
 
-def test_import_legacy_mutated_files(hospital: Hospital) -> None:
+def test_import_legacy_mutated_files(fuzz_hospital: Hospital) -> None:
     outcomes: Counter[str] = Counter()
-    engine, settings = hospital.engine, hospital.settings
+    engine, settings = fuzz_hospital.engine, fuzz_hospital.settings
     stored = {"recording", "expression_summary"}
 
     @fuzz(400)
     @given(document=mutated(LEGACY_BASE))
     def check(document: object) -> None:
-        path = hospital.inputs / "predictions.json"
+        path = fuzz_hospital.inputs / "predictions.json"
         path.write_bytes(legacy_bytes(document))
         before = table_sums(engine)
         try:
@@ -754,10 +757,10 @@ def check_run(command: str, argv: list[str], run: Run) -> None:
             assert len(lines) == 1, run.stderr
 
 
-def test_cli_arguments(hospital: Hospital) -> None:
-    engine, settings = hospital.engine, hospital.settings
-    inputs = make_inputs(hospital)
-    outside = hospital.root / "outside"
+def test_cli_arguments(fuzz_hospital: Hospital) -> None:
+    engine, settings = fuzz_hospital.engine, fuzz_hospital.settings
+    inputs = make_inputs(fuzz_hospital)
+    outside = fuzz_hospital.root / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("not the product's")
     common = ["--db", settings.db_url, "--data-dir", str(settings.data_dir), "--quiet"]
@@ -766,13 +769,13 @@ def test_cli_arguments(hospital: Hospital) -> None:
     @fuzz(500)
     @given(line=command_lines(inputs, outside))
     def check(line: CommandLine) -> None:
-        before, files = table_sums(engine), files_under(hospital.root)
+        before, files = table_sums(engine), files_under(fuzz_hospital.root)
         run = run_cli(common + line.argv)
         check_run(line.command, line.argv, run)
         outcomes[line.command, run.code] += 1
         if run.code != 0:
             assert table_sums(engine) == before, "a failed command changed the database"
-        removed = files - files_under(hospital.root)
+        removed = files - files_under(fuzz_hospital.root)
         if removed:  # only a successful erasure removes files, and only that person's
             assert line.command == "erase" and run.code == 0, removed
             assert line.pseudonym in PSEUDONYMS, f"erase {line.pseudonym!r} removed {removed}"
@@ -789,20 +792,20 @@ def test_cli_arguments(hospital: Hospital) -> None:
 # Edge cases the properties cover, pinned down one by one
 
 
-def test_checkin_file_with_only_a_header_imports_nothing(hospital: Hospital) -> None:
-    path = hospital.inputs / "header.csv"
+def test_checkin_file_with_only_a_header_imports_nothing(fuzz_hospital: Hospital) -> None:
+    path = fuzz_hospital.inputs / "header.csv"
     path.write_text(",".join(VALID_HEADER) + "\n")
-    before = table_sums(hospital.engine)
-    report = import_checkins(hospital.engine, path)
+    before = table_sums(fuzz_hospital.engine)
+    report = import_checkins(fuzz_hospital.engine, path)
     assert (report.rows, report.imported, report.errors) == (0, 0, [])
-    assert table_sums(hospital.engine) == before
+    assert table_sums(fuzz_hospital.engine) == before
 
 
-def test_unreadable_checkin_file_is_one_line(hospital: Hospital) -> None:
+def test_unreadable_checkin_file_is_one_line(fuzz_hospital: Hospital) -> None:
     """The CSV parser's own message ends in a line break; the command prints one line."""
-    path = hospital.inputs / "ragged.csv"
+    path = fuzz_hospital.inputs / "ragged.csv"
     path.write_text("pseudonym,week\na,b\na,b,c,d\n")
-    db_url, data = hospital.settings.db_url, str(hospital.settings.data_dir)
+    db_url, data = fuzz_hospital.settings.db_url, str(fuzz_hospital.settings.data_dir)
     run = run_cli(["--db", db_url, "--data-dir", data, "checkin", "import", str(path)])
     assert (run.code, run.raised) == (1, False)
     assert run.stderr == (
@@ -811,19 +814,19 @@ def test_unreadable_checkin_file_is_one_line(hospital: Hospital) -> None:
     )
 
 
-def test_checkin_week_in_year_zero_is_a_bad_row(hospital: Hospital) -> None:
+def test_checkin_week_in_year_zero_is_a_bad_row(fuzz_hospital: Hospital) -> None:
     """Year 0 parses as a timestamp but is no calendar date."""
-    path = hospital.inputs / "year0.csv"
+    path = fuzz_hospital.inputs / "year0.csv"
     rows = [f"{PSEUDONYMS[0]},0000-01-01,0,0,0,0,0,0", f"{PSEUDONYMS[1]},0001-01-03,0,0,0,0,0,0"]
     path.write_text("\n".join([",".join(VALID_HEADER), *rows]) + "\n")
     with pytest.raises(InvalidCheckinFile) as refused:
-        import_checkins(hospital.engine, path)
+        import_checkins(fuzz_hospital.engine, path)
     assert [str(e) for e in refused.value.report.errors] == [
         "line 2, column 'week': '0000-01-01' is not a date (YYYY-MM-DD) or ISO week"
     ]
-    report = import_checkins(hospital.engine, path, skip_invalid=True)
+    report = import_checkins(fuzz_hospital.engine, path, skip_invalid=True)
     assert report.imported == 1
-    with hospital.engine.connect() as connection:
+    with fuzz_hospital.engine.connect() as connection:
         weeks = connection.execute(
             select(db.checkin.c.week_start)
             .join(db.staff)
@@ -832,11 +835,11 @@ def test_checkin_week_in_year_zero_is_a_bad_row(hospital: Hospital) -> None:
         assert list(weeks) == [date(1, 1, 1)]
 
 
-def test_mock_with_nobody_recording(hospital: Hospital) -> None:
+def test_mock_with_nobody_recording(fuzz_hospital: Hospital) -> None:
     """A chunk of staff in which nobody consented to recordings has no frames to write."""
     spec = MockSpec(staff=1, weeks=1, seed=0)
     assert not generate_hospital(spec).truth["consent_recording"].any()
-    result = write_mock(hospital.engine, hospital.settings, spec, progress=False)
+    result = write_mock(fuzz_hospital.engine, fuzz_hospital.settings, spec, progress=False)
     assert (result.staff, result.recordings) == (1, 0)
 
 
@@ -893,31 +896,31 @@ def test_legacy_frame_numbers_out_of_range(frames: tuple, message: str) -> None:
         parse_legacy(_legacy_frames(*frames), "abc", source="saved.json")
 
 
-def test_legacy_import_of_huge_frame_numbers_writes_nothing(hospital: Hospital) -> None:
+def test_legacy_import_of_huge_frame_numbers_writes_nothing(fuzz_hospital: Hospital) -> None:
     """A frame number a Parquet column cannot hold is refused before anything is stored."""
-    path = hospital.inputs / "saved.json"
+    path = fuzz_hospital.inputs / "saved.json"
     path.write_text(json.dumps(_legacy_frames(-1, 2**64 - 1)))
-    before = table_sums(hospital.engine)
+    before = table_sums(fuzz_hospital.engine)
     with pytest.raises(InvalidInput, match="saved.json: .*frame -1"):
-        import_legacy(hospital.engine, hospital.settings, path, PSEUDONYMS[0])
-    assert table_sums(hospital.engine) == before
-    assert not (hospital.settings.person_dir(PSEUDONYMS[0]) / "frames").exists()
+        import_legacy(fuzz_hospital.engine, fuzz_hospital.settings, path, PSEUDONYMS[0])
+    assert table_sums(fuzz_hospital.engine) == before
+    assert not (fuzz_hospital.settings.person_dir(PSEUDONYMS[0]) / "frames").exists()
 
 
 @pytest.mark.parametrize("pseudonym", ["", ".", "..", "../../outside", "OUTSIDE", "a/b"])
-def test_erase_refuses_what_is_not_one_folder(hospital: Hospital, pseudonym: str) -> None:
+def test_erase_refuses_what_is_not_one_folder(fuzz_hospital: Hospital, pseudonym: str) -> None:
     """Else `erase ''` would remove every person's files, and `erase ../..` whatever is there."""
-    outside = hospital.root / "outside"
+    outside = fuzz_hospital.root / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("keep")
     pseudonym = str(outside) if pseudonym == "OUTSIDE" else pseudonym
-    files = files_under(hospital.root)
-    db_url, data = hospital.settings.db_url, str(hospital.settings.data_dir)
+    files = files_under(fuzz_hospital.root)
+    db_url, data = fuzz_hospital.settings.db_url, str(fuzz_hospital.settings.data_dir)
     run = run_cli(["--db", db_url, "--data-dir", data, "erase", pseudonym])
     assert (run.code, run.raised) == (1, False)
     refusal = f"burnout: error: {pseudonym!r} is not a pseudonym (it must name one folder)\n"
     assert run.stderr == refusal
-    assert files_under(hospital.root) == files
+    assert files_under(fuzz_hospital.root) == files
 
 
 @pytest.mark.parametrize(
@@ -934,22 +937,22 @@ def test_erase_refuses_what_is_not_one_folder(hospital: Hospital, pseudonym: str
     ],
 )
 def test_cli_refusals_are_one_line(
-    hospital: Hospital, argv: list[str], code: int, message: str
+    fuzz_hospital: Hospital, argv: list[str], code: int, message: str
 ) -> None:
-    before = table_sums(hospital.engine)
-    db_url, data = hospital.settings.db_url, str(hospital.settings.data_dir)
+    before = table_sums(fuzz_hospital.engine)
+    db_url, data = fuzz_hospital.settings.db_url, str(fuzz_hospital.settings.data_dir)
     run = run_cli(["--db", db_url, "--data-dir", data, *argv])
     assert run.code == code and run.raised == (code == 2)
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and message in lines[0], run.stderr
-    assert table_sums(hospital.engine) == before
+    assert table_sums(fuzz_hospital.engine) == before
 
 
-def test_train_on_a_small_hospital_is_a_result_or_a_user_error(hospital: Hospital) -> None:
+def test_train_on_a_small_hospital_is_a_result_or_a_user_error(fuzz_hospital: Hospital) -> None:
     """Training takes seconds, too long to fuzz; on a hospital where nobody has a baseline yet
     (every deviation column empty) it trains or refuses in one line."""
-    db_url, data = hospital.settings.db_url, str(hospital.settings.data_dir)
-    before = table_sums(hospital.engine)
+    db_url, data = fuzz_hospital.settings.db_url, str(fuzz_hospital.settings.data_dir)
+    before = table_sums(fuzz_hospital.engine)
     run = run_cli(["--db", db_url, "--data-dir", data, "--quiet", "train"])
     check_run("train", ["train"], run)
-    assert run.code == 0 or table_sums(hospital.engine) == before
+    assert run.code == 0 or table_sums(fuzz_hospital.engine) == before

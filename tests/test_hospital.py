@@ -22,7 +22,8 @@ from helpers.databases import table_dump
 
 
 @pytest.fixture(scope="module")
-def hospital():
+def generated():
+    """What the generator makes of a 400-staff × 30-week spec, in memory (no database)."""
     return generate_hospital(MockSpec(staff=400, weeks=30, seed=11))
 
 
@@ -64,27 +65,27 @@ def test_start_snaps_to_monday() -> None:
     assert spec.week_starts == [dt.date(2026, 3, 2), dt.date(2026, 3, 9)]
 
 
-def test_roster_is_a_realistic_hospital(hospital) -> None:
-    staff = hospital.staff
+def test_roster_is_a_realistic_hospital(generated) -> None:
+    staff = generated.staff
     assert staff.pseudonym.is_unique
     assert set(staff.unit) == set(UNITS)
     assert staff.role.value_counts().idxmax() == "Nurse"
     assert not staff.columns.str.contains("name|mail", case=False).any()
 
 
-def test_consent_shapes_what_is_generated(hospital) -> None:
-    consent = hospital.consent.pivot(index="pseudonym", columns="channel", values="granted")
+def test_consent_shapes_what_is_generated(generated) -> None:
+    consent = generated.consent.pivot(index="pseudonym", columns="channel", values="granted")
     assert 0.85 < consent.checkin.mean() < 0.98
     assert 0.5 < consent.face.mean() < 0.8
-    assert set(hospital.checkins.pseudonym) <= set(consent.index[consent.checkin])
-    batch = recordings(hospital, 0, 400)
+    assert set(generated.checkins.pseudonym) <= set(consent.index[consent.checkin])
+    batch = recordings(generated, 0, 400)
     assert set(batch.recordings.pseudonym) <= set(consent.index[consent.face])
     per_week = batch.recordings.groupby(["pseudonym", "week_start"]).size()
     assert set(per_week) <= {1, 2}
 
 
-def test_checkins_follow_the_instrument(hospital) -> None:
-    checkins = hospital.checkins
+def test_checkins_follow_the_instrument(generated) -> None:
+    checkins = generated.checkins
     items = checkins[list(db.PERSONAL_ITEMS)].astype("float")
     assert set(np.unique(items.stack().dropna())) <= {0, 25, 50, 75, 100}
     enough = items.notna().sum(axis=1) >= 3
@@ -95,11 +96,11 @@ def test_checkins_follow_the_instrument(hospital) -> None:
     assert 0.15 < (checkins.score >= 50).mean() < 0.45
 
 
-def test_signals_follow_the_latent_truth(hospital) -> None:
-    truth = hospital.truth
-    checkins = hospital.checkins.merge(truth, on=["pseudonym", "week_start"])
+def test_signals_follow_the_latent_truth(generated) -> None:
+    truth = generated.truth
+    checkins = generated.checkins.merge(truth, on=["pseudonym", "week_start"])
     assert np.corrcoef(checkins.score.fillna(50), checkins.true_cbi)[0, 1] > 0.7
-    batch = recordings(hospital, 0, 400)
+    batch = recordings(generated, 0, 400)
     summaries = batch.summaries.merge(batch.recordings, on="sha256").merge(
         truth, on=["pseudonym", "week_start"]
     )
@@ -111,8 +112,8 @@ def test_signals_follow_the_latent_truth(hospital) -> None:
     assert set(truth.trajectory) == {"stable", "rising", "recovering", "volatile"}
 
 
-def test_frames_respect_the_api_floor(hospital) -> None:
-    frames = recordings(hospital, 0, 100).frames
+def test_frames_respect_the_api_floor(generated) -> None:
+    frames = recordings(generated, 0, 100).frames
     scores = frames[list(EXPRESSION_SLUGS)].to_numpy()
     assert ((scores == 0) | (scores > 0.1)).all()
     assert (scores <= 1).all()

@@ -13,7 +13,7 @@ from burnout_lib.store.integrity import table_sums
 SPEC = MockSpec(staff=10, weeks=3, seed=4)
 
 
-def hospital(tmp_path, name: str, padding: int = 0):
+def mock_database(tmp_path, name: str, padding: int = 0):
     """The mock hospital in a database of its own; with `padding`, other staff are written first
     and deleted last, so every id differs from an unpadded copy's."""
     settings = load_settings(db=f"sqlite:///{tmp_path / name}.db", data_dir=tmp_path / name)
@@ -32,7 +32,7 @@ def hospital(tmp_path, name: str, padding: int = 0):
 
 
 def test_same_content_same_sums_whatever_the_ids(tmp_path) -> None:
-    plain, padded = hospital(tmp_path, "plain"), hospital(tmp_path, "padded", padding=7)
+    plain, padded = mock_database(tmp_path, "plain"), mock_database(tmp_path, "padded", padding=7)
     with plain.connect() as a, padded.connect() as b:
         ids = [c.execute(db.recording.select().order_by("id").limit(1)).one().id for c in (a, b)]
     assert ids[0] != ids[1], "the two copies number their rows differently"
@@ -42,7 +42,7 @@ def test_same_content_same_sums_whatever_the_ids(tmp_path) -> None:
 
 
 def test_a_changed_value_or_a_new_hume_run_id(tmp_path) -> None:
-    engine = hospital(tmp_path, "h")
+    engine = mock_database(tmp_path, "h")
     before = table_sums(engine)
     with engine.begin() as connection:
         connection.execute(update(db.recording).values(hume_request_ids=["another-request"]))

@@ -41,18 +41,19 @@ def loaded(url: str, data_dir, login: str, *actions: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory):
+def small_hospital_file(tmp_path_factory):
+    """The small hospital in an SQLite file, for pages to read: its URL and data folder."""
     tmp = tmp_path_factory.mktemp("lean")
     return H.sqlite_file(tmp / "hospital.db"), tmp
 
 
-def test_a_staff_page_loads_none_of_the_heavy_modules(hospital) -> None:
-    url, data_dir = hospital
+def test_a_staff_page_loads_none_of_the_heavy_modules(small_hospital_file) -> None:
+    url, data_dir = small_hospital_file
     assert loaded(url, data_dir, H.NURSE_LOGIN) & set(HEAVY) == set()
 
 
-def test_the_probe_sees_a_heavy_module_once_an_action_needs_it(hospital) -> None:
+def test_the_probe_sees_a_heavy_module_once_an_action_needs_it(small_hospital_file) -> None:
     """Scoring with a model loads scikit-learn: the probe would notice it on a page."""
-    url, data_dir = hospital
+    url, data_dir = small_hospital_file
     modules = loaded(url, data_dir, H.NURSE_LOGIN, "import burnout_lib.risk.model")
     assert "sklearn" in modules

@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from burnout_lib.config import load_settings
 from burnout_lib.errors import InvalidInput
-from burnout_lib.mock.hospital import MockSpec, write_mock
+from burnout_lib.mock.hospital import MockSpec
 from burnout_lib.risk.evaluation import choose_feature_set
 from burnout_lib.risk.features import warning_labels, weekly_features
 from burnout_lib.risk.model import (
@@ -26,17 +25,16 @@ from burnout_lib.risk.model import (
     train,
 )
 from burnout_lib.store import db
-from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.db import make_engine
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory):
-    """A 400-person hospital over 30 weeks, its features, and the generator's truth."""
-    root = tmp_path_factory.mktemp("hospital")
-    settings = load_settings(db=f"sqlite:///{root / 'h.db'}", data_dir=root / "data")
+def mock_400x30(hospital_templates, tmp_path_factory):
+    """A 400-person mock hospital over 30 weeks in SQLite, its features, and the generator's
+    truth: settings, engine, features, truth."""
+    spec = MockSpec(staff=400, weeks=30, seed=1)
+    settings, _ = hospital_templates.sqlite(spec, tmp_path_factory.mktemp("hospital"))
     engine = make_engine(settings.db_url)
-    init_db(engine)
-    write_mock(engine, settings, MockSpec(staff=400, weeks=30, seed=1), progress=False)
     features = weekly_features(engine)
     truth = pd.read_parquet(settings.mock_truth_path)
     yield settings, engine, features, truth
@@ -44,8 +42,8 @@ def hospital(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def models(hospital):
-    _, _, features, _ = hospital
+def models(mock_400x30):
+    _, _, features, _ = mock_400x30
     return {fs: train(features, fs, bootstrap_rounds=30) for fs in ("full", "checkin")}
 
 
@@ -71,10 +69,10 @@ def test_card_figures_come_from_people_held_out_of_fitting(models) -> None:
     assert counts["recall"] >= 0.90 and counts["f1"] >= 0.75, counts
 
 
-def test_thresholds_and_calibration_never_see_the_held_out_people(hospital, models) -> None:
+def test_thresholds_and_calibration_never_see_the_held_out_people(mock_400x30, models) -> None:
     """Rewriting every held-out person's answers leaves the thresholds exactly as they were:
     only the card's figures, measured on those people, move."""
-    _, _, features, _ = hospital
+    _, _, features, _ = mock_400x30
     options = {"bootstrap_rounds": 5, "candidates": ("logistic",)}
     first = train(features, "checkin", **options)
     held = features["staff_id"].isin(first.held_out["staff_id"].unique())
@@ -99,8 +97,8 @@ def test_facial_channel_lifts_the_same_week_estimate(models) -> None:
     assert full > checkin + 0.02
 
 
-def test_early_warning_follows_the_latent_truth_of_the_weeks_ahead(hospital, models) -> None:
-    _, _, features, truth = hospital
+def test_early_warning_follows_the_latent_truth_of_the_weeks_ahead(mock_400x30, models) -> None:
+    _, _, features, truth = mock_400x30
     held = models["full"].held_out.merge(
         features[["staff_id", "week_start", "pseudonym"]], on=["staff_id", "week_start"]
     )
@@ -124,10 +122,10 @@ def test_calibration_holds_on_held_out_people(models) -> None:
             assert abs(point["predicted"] - point["observed"]) < 0.15, point
 
 
-def test_early_warning_labels_end_where_the_data_ends(hospital) -> None:
+def test_early_warning_labels_end_where_the_data_ends(mock_400x30) -> None:
     """Training up to a cut-off reads no later check-in: the weeks whose horizon reaches past it
     have no label, and the card's window ends there."""
-    _, _, features, _ = hospital
+    _, _, features, _ = mock_400x30
     cutoff = dt.date(2026, 5, 4)
     early = features[pd.to_datetime(features["week_start"]) <= pd.Timestamp(cutoff)]
     model = train(early, "checkin", known_until=cutoff, with_estimate=False,
@@ -157,8 +155,8 @@ def test_model_card_describes_groups_and_versions(models) -> None:
     assert "Same-week estimate" in text and "Brier score" in text
 
 
-def test_save_and_load_check_versions_and_features(hospital, models, tmp_path) -> None:
-    settings, engine, features, _ = hospital
+def test_save_and_load_check_versions_and_features(mock_400x30, models, tmp_path) -> None:
+    settings, engine, features, _ = mock_400x30
     model = models["full"]
     version = save_model(model, engine, settings)
     assert version >= 1
@@ -182,15 +180,15 @@ def test_save_and_load_check_versions_and_features(hospital, models, tmp_path) -
         load_model(old)
 
 
-def test_training_needs_both_classes(hospital) -> None:
-    _, _, features, _ = hospital
+def test_training_needs_both_classes(mock_400x30) -> None:
+    _, _, features, _ = mock_400x30
     calm = features.assign(burnout=False, score=features["score"].clip(upper=40))
     with pytest.raises(InvalidInput, match="above and below"):
         train(calm, "checkin")
 
 
-def test_checkin_only_model_trains_without_any_recording(hospital) -> None:
-    _, _, features, _ = hospital
+def test_checkin_only_model_trains_without_any_recording(mock_400x30) -> None:
+    _, _, features, _ = mock_400x30
     facial = [c for c in features.columns if c.endswith("_dev") or c in ("fatigue", "protective")]
     no_faces = features.copy()
     no_faces[facial] = np.nan
@@ -199,8 +197,8 @@ def test_checkin_only_model_trains_without_any_recording(hospital) -> None:
     assert dt.date.fromisoformat(model.card["data_window"]["first_week"]) == dt.date(2026, 1, 5)
 
 
-def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(hospital) -> None:
-    _, _, features, _ = hospital
+def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(mock_400x30) -> None:
+    _, _, features, _ = mock_400x30
     model = train(features, "checkin", bootstrap_rounds=5, validation_people=120,
                   candidates=("logistic",))  # fmt: skip
     assert "on 120 people drawn at random" in model.card["validation"]
@@ -209,10 +207,10 @@ def test_large_hospitals_validate_on_a_sample_and_fit_on_everyone(hospital) -> N
     assert model.held_out["staff_id"].nunique() == round(0.2 * labelled["staff_id"].nunique())
 
 
-def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> None:
+def test_gradient_boosting_trains_when_a_feature_column_is_empty(mock_400x30) -> None:
     """Before anyone has a baseline, every deviation column is empty; training still works and
     the empty column plays no part in the predictions."""
-    _, _, features, _ = hospital
+    _, _, features, _ = mock_400x30
     people = features["staff_id"].drop_duplicates().iloc[:60]
     few = features[features["staff_id"].isin(people)].copy()
     few["fatigue_dev"] = np.nan
@@ -225,8 +223,8 @@ def test_gradient_boosting_trains_when_a_feature_column_is_empty(hospital) -> No
     assert np.array_equal(model.probability(refilled), scored)
 
 
-def test_the_card_records_the_channels_and_what_the_evaluation_said(hospital, models) -> None:
-    settings, engine, features, _ = hospital
+def test_the_card_records_the_channels_and_what_the_evaluation_said(mock_400x30, models) -> None:
+    settings, engine, features, _ = mock_400x30
     off = dataclasses.replace(settings, channels_off=frozenset({"face"}))
     choice = choose_feature_set(features, 4, off)
     model = dataclasses.replace(models["checkin"], card=copy.deepcopy(models["checkin"].card))

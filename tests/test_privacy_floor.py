@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import or_, select
 
-from burnout_lib.config import load_settings
 from burnout_lib.mock.hospital import MockSpec, write_mock
 from burnout_lib.privacy.accounts import OCCUPATIONAL_HEALTH, Viewer
 from burnout_lib.privacy.suppression import ALL, TOTAL
@@ -20,7 +19,7 @@ from burnout_lib.risk.features import weekly_features
 from burnout_lib.risk.model import save_model, train
 from burnout_lib.risk.scoring import score_weeks
 from burnout_lib.store import db
-from burnout_lib.store.db import init_db, make_engine
+from burnout_lib.store.db import make_engine
 
 from helpers.attacker import Attacker, Published, hierarchy
 
@@ -34,22 +33,23 @@ RULES = {name: rule for rule, name in views.RULE_NAMES.items()}
 
 
 @pytest.fixture(scope="module")
-def hospital(tmp_path_factory):
-    """A 300-person hospital over five weeks: teams from 1 to about 20 people."""
-    folder = tmp_path_factory.mktemp("hospital")
-    with pytest.MonkeyPatch.context() as environment:
-        environment.setenv("BURNOUT_DB_URL", f"sqlite:///{folder / 'burnout.db'}")
-        environment.setenv("BURNOUT_DATA_DIR", str(folder / "data"))
-        settings = load_settings()
-    engine = make_engine(settings.db_url)
-    init_db(engine)
+def scored_mock(hospital_templates, tmp_path_factory):
+    """A 300-person mock hospital over five weeks, every week scored by a check-in model and its
+    alerts raised: teams from 1 to about 20 people. An open connection, the model, the weeks."""
     spec = MockSpec(staff=300, weeks=WEEKS, seed=11)
-    write_mock(engine, settings, spec, progress=False)
-    version = save_model(train(weekly_features(engine), "checkin", bootstrap_rounds=3, folds=3),
-                         engine, settings, live=True)  # fmt: skip
-    last = spec.start + timedelta(weeks=WEEKS - 1)
-    for result in score_weeks(engine, settings, spec.start, last, version):
-        evaluate_week(engine, settings, result.week, version)
+
+    def build(engine, settings) -> int:
+        write_mock(engine, settings, spec, progress=False)
+        version = save_model(train(weekly_features(engine), "checkin", bootstrap_rounds=3, folds=3),
+                             engine, settings, live=True)  # fmt: skip
+        last = spec.start + timedelta(weeks=WEEKS - 1)
+        for result in score_weeks(engine, settings, spec.start, last, version):
+            evaluate_week(engine, settings, result.week, version)
+        return version
+
+    folder = tmp_path_factory.mktemp("hospital")
+    settings, version = hospital_templates.sqlite(("scored", spec), folder, build)
+    engine = make_engine(settings.db_url)
     with engine.connect() as connection:
         weeks = views.scored_weeks(connection, version)
         assert len(weeks) == WEEKS
@@ -75,10 +75,10 @@ def every_view(connection, version, week):
         yield ("report", unit, None), weekly_report(connection, week, FLOOR, unit=unit)
 
 
-def test_no_team_view_or_report_shows_a_group_below_the_floor(hospital) -> None:
+def test_no_team_view_or_report_shows_a_group_below_the_floor(scored_mock) -> None:
     """Every scored week, every unit and every unit × role, as the dashboard's team view and as
     the report (whole hospital and each unit) show them."""
-    connection, version, weeks = hospital
+    connection, version, weeks = scored_mock
     sizes = pd.read_sql(
         "SELECT unit, role, count(*) AS n FROM staff GROUP BY unit, role", connection
     )
@@ -211,12 +211,12 @@ def truth_of(connection, version, week) -> dict[str, pd.DataFrame]:
     }
 
 
-def test_all_views_together_reveal_nothing_to_a_determined_reader(hospital) -> None:
+def test_all_views_together_reveal_nothing_to_a_determined_reader(scored_mock) -> None:
     """Given every number the dashboard (as occupational health, who sees every unit) and the
     weekly report publish for a week, integer programmes find no combination of one unit's
     hidden figures at one level pinned to 1–4 people and no group whose members' level
     follows."""
-    connection, version, weeks = hospital
+    connection, version, weeks = scored_mock
     found_hidden = 0
     for week in weeks:
         published = collect(connection, version, week)

@@ -13,31 +13,31 @@ FLOOR = 5
 
 
 @pytest.fixture
-def hospital(engine):
-    H.build(engine)
-    with engine.connect() as connection:
+def small_connection(small_hospital):
+    """A connection to the small hospital, open for the test, and its live scored model."""
+    with small_hospital.connect() as connection:
         yield connection, views.live_scored_model(connection)
 
 
 @pytest.fixture
-def analyst(engine, hospital):
+def analyst(engine, small_connection):
     return H.viewer(engine, H.ANALYST_LOGIN)
 
 
 @pytest.fixture
-def nurse(engine, hospital):
+def nurse(engine, small_connection):
     return H.viewer(engine, H.NURSE_LOGIN)
 
 
-def test_what_there_is_to_look_at(hospital) -> None:
-    connection, version = hospital
+def test_what_there_is_to_look_at(small_connection) -> None:
+    connection, version = small_connection
     assert views.scored_weeks(connection, version) == H.SCORED
     assert views.checkin_weeks(connection) == H.WEEKS
     assert views.all_units(connection) == ["Tiny unit", "Ward A"]
 
 
-def test_a_person_s_weeks(hospital, nurse) -> None:
-    connection, version = hospital
+def test_a_person_s_weeks(small_connection, nurse) -> None:
+    connection, version = small_connection
     person = views.person_weeks(connection, nurse, "nurse-01", H.LAST, version, weeks=4)
     assert (person.unit, person.role) == ("Ward A", "Nurse")
     assert person.log["week_start"].tolist() == H.SCORED[-4:]
@@ -58,8 +58,8 @@ def test_a_person_s_weeks(hospital, nurse) -> None:
     assert not person.alerts["acknowledged"].iloc[0]
 
 
-def test_a_person_without_a_score_that_week(hospital, nurse) -> None:
-    connection, version = hospital
+def test_a_person_without_a_score_that_week(small_connection, nurse) -> None:
+    connection, version = small_connection
     person = views.person_weeks(connection, nurse, "nurse-01", H.UNSCORED, version)
     assert person.this_week is None
     assert len(person.log) == 6
@@ -72,8 +72,10 @@ def truth_levels(unit: str, role: str | None, week) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("role", [None, "Nurse", "Resident"])
-def test_team_counts_are_true_where_shown_and_small_ones_hidden(hospital, role, analyst) -> None:
-    connection, version = hospital
+def test_team_counts_are_true_where_shown_and_small_ones_hidden(
+    small_connection, role, analyst
+) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Ward A", role, H.LAST, version, FLOOR)
     assert team.shown
     for week in H.SCORED:
@@ -91,16 +93,16 @@ def test_team_counts_are_true_where_shown_and_small_ones_hidden(hospital, role, 
     assert pd.isna(team.levels.at[H.LAST, "high"])
 
 
-def test_team_weeks_before_the_window_are_empty_not_invented(hospital, analyst) -> None:
-    connection, version = hospital
+def test_team_weeks_before_the_window_are_empty_not_invented(small_connection, analyst) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Ward A", None, H.LAST, version, FLOOR, weeks=8)
     before = [w for w in team.levels.index if w < H.START]
     assert len(before) == 2
     assert (team.levels.loc[before, TOTAL] == 0).all()
 
 
-def test_check_in_completion(hospital, analyst) -> None:
-    connection, version = hospital
+def test_check_in_completion(small_connection, analyst) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Ward A", None, H.LAST, version, FLOOR)
     earlier = H.SCORED[0]
     assert team.checkins.loc[earlier, "not answered"] == 0
@@ -113,15 +115,15 @@ def test_check_in_completion(hospital, analyst) -> None:
     assert team.burnout_rate[earlier] == 0.0
 
 
-def test_alerts_by_type_hide_a_single_person(hospital, analyst) -> None:
-    connection, version = hospital
+def test_alerts_by_type_hide_a_single_person(small_connection, analyst) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Ward A", None, H.LAST, version, FLOOR)
     assert pd.isna(team.alerts[views.RULE_NAMES["first_high"]])
     assert team.alerts[views.RULE_NAMES["sustained"]] == 0
 
 
-def test_a_unit_below_the_floor_is_not_shown(hospital, analyst) -> None:
-    connection, version = hospital
+def test_a_unit_below_the_floor_is_not_shown(small_connection, analyst) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Tiny unit", None, H.LAST, version, FLOOR)
     assert not team.shown
     assert team.levels.loc[H.SCORED].isna().all().all()
@@ -129,8 +131,8 @@ def test_a_unit_below_the_floor_is_not_shown(hospital, analyst) -> None:
     assert views.team_weeks(connection, analyst, "Tiny unit", None, H.LAST, version, 3).shown
 
 
-def test_team_benchmark_is_the_published_nhs_rate(hospital, analyst) -> None:
-    connection, version = hospital
+def test_team_benchmark_is_the_published_nhs_rate(small_connection, analyst) -> None:
+    connection, version = small_connection
     team = views.team_weeks(connection, analyst, "Ward A", None, H.LAST, version, FLOOR)
     assert team.benchmark is None  # "Ward A" has no comparable trust type on record
     from burnout_lib.sources.survey import reference_rate
@@ -142,8 +144,8 @@ def test_team_benchmark_is_the_published_nhs_rate(hospital, analyst) -> None:
     assert team.benchmark["ci_low"] < team.benchmark["rate"] < team.benchmark["ci_high"]
 
 
-def test_unknown_unit_or_role(hospital, analyst) -> None:
-    connection, version = hospital
+def test_unknown_unit_or_role(small_connection, analyst) -> None:
+    connection, version = small_connection
     with pytest.raises(NotFound, match="Ward Z"):
         views.team_weeks(connection, analyst, "Ward Z", None, H.LAST, version, FLOOR)
     with pytest.raises(NotFound, match="Porter"):
