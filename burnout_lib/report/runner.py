@@ -17,6 +17,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -245,5 +246,11 @@ def encrypted_kernels() -> type:
         transport_encryption = CaselessStrEnum(
             ["disabled", "auto", "required"], default_value="auto", config=True
         )
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            # the kernel process's own stderr is framework noise (ipykernel can print a
+            # traceback while it shuts down); cells' output reaches the notebook over iopub
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return EncryptedKernelManager
